@@ -1,0 +1,102 @@
+/*
+ * placement.h — which PU each benchmark worker runs on.
+ *
+ * A policy is a pure function (topology, allowed PUs, thread count) -> list
+ * of PUs (OS indices). Nothing here binds threads; ct_place_bind_self does
+ * that for the calling thread. The topology is loaded once per process.
+ *
+ * Policies (the names users type in --place):
+ *   none         no binding; every entry is -1
+ *   compact      fill SMT siblings, then the cores of one L3 / NUMA node /
+ *                package, then the next (logical order of allowed PUs)
+ *   scatter      spread across packages, NUMA nodes, L3s, cores, then SMT
+ *                siblings: the order of hwloc_distrib / hwloc-distrib --single
+ *   cpus:LIST    explicit OS indices, e.g. cpus:0,2,4 or cpus:0-3
+ * More threads than PUs wrap around (thread i gets entry i mod n).
+ */
+#ifndef CT_BENCH_PLACEMENT_H
+#define CT_BENCH_PLACEMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <hwloc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ct_place_kind { CT_PLACE_NONE, CT_PLACE_COMPACT, CT_PLACE_SCATTER, CT_PLACE_CPUS };
+
+struct ct_place_policy {
+	enum ct_place_kind kind;
+	char name[64];		/* as typed, e.g. "scatter", "cpus:0,2" (used in names) */
+	int ncpus;		/* CT_PLACE_CPUS: the list */
+	int cpus[256];
+};
+
+/* Where one PU sits, for --plan and the results. -1 where unknown. */
+struct ct_place_info {
+	int pu;			/* OS index */
+	int core;		/* logical index of the core */
+	int l3;			/* logical index of the L3 cache */
+	int numa;		/* OS index of the NUMA node */
+	int package;		/* logical index of the package */
+};
+
+/*
+ * Loads the topology: the machine's own (source == NULL), an XML file
+ * ("FILE.xml") or a synthetic description ("synthetic:pack:2 core:4 pu:2").
+ * On error returns NULL and writes a one-line reason into err.
+ * A loaded file/synthetic topology is not "this system": nothing is bound.
+ */
+hwloc_topology_t ct_place_load(const char *source, char *err, size_t errlen);
+
+/*
+ * Parses one policy name. Returns false with a reason in err for unknown
+ * names, malformed lists, or CPUs not in the topology's allowed set.
+ */
+bool ct_place_parse(hwloc_topology_t topo, const char *text, struct ct_place_policy *out,
+		    char *err, size_t errlen);
+
+/*
+ * Computes the PU (OS index) of each of nthreads workers into pus[];
+ * -1 for CT_PLACE_NONE. Only allowed PUs are used. Pure: same inputs, same
+ * output. Returns 0, or -1 if there are no allowed PUs.
+ */
+int ct_place_plan(hwloc_topology_t topo, const struct ct_place_policy *p, int nthreads, int *pus);
+
+/* Fills *info for PU os_index. */
+void ct_place_describe(hwloc_topology_t topo, int pu, struct ct_place_info *info);
+
+/* Number of allowed PUs, and their OS indices as a list string ("0-3,8"). */
+int ct_place_allowed_count(hwloc_topology_t topo);
+void ct_place_allowed_string(hwloc_topology_t topo, char *buf, size_t len);
+
+/*
+ * Binds the calling thread to PU `pu` (HWLOC_CPUBIND_THREAD | STRICT) and
+ * reads back where it runs. Returns 0 when bound (sets *misplaced if the
+ * read-back PU differs), or a positive errno when binding was refused
+ * (ENOSYS/EPERM/EXDEV typical of VMs and containers) — callers then run
+ * unpinned and record it. pu < 0: no binding, returns 0.
+ */
+int ct_place_bind_self(hwloc_topology_t topo, int pu, bool *misplaced);
+
+/*
+ * Allocates len bytes on the NUMA node of PU `pu` (hwloc_alloc_membind;
+ * plain aligned allocation + first touch from the caller where binding
+ * memory is unsupported). *node receives the node's OS index or -1.
+ * Free with ct_place_free.
+ */
+void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node);
+void ct_place_free(hwloc_topology_t topo, void *p, size_t len);
+
+/* Prints the --plan table for policies x thread counts to out. */
+void ct_place_print_plan(FILE *out, hwloc_topology_t topo, const struct ct_place_policy *pol,
+			 int npol, const int *threads, int nthreads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * wait_futex.c — the Linux parking backend: futex(2), process-private.
+ *
+ * FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so a wait
+ * that is interrupted and retried never stretches its timeout.
+ * The library never changes errno: every syscall saves and restores it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wait.h"
+
+static long futex(_Atomic(uint32_t) *addr, int op, uint32_t val, const struct timespec *ts,
+		  _Atomic(uint32_t) *addr2, uint32_t val3, int *err)
+{
+	int saved = errno;
+	long r = syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts,
+			 (uint32_t *)addr2, val3);
+	*err = r == -1 ? errno : 0;
+	errno = saved;
+	return r;
+}
+
+int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns)
+{
+	struct timespec ts, *tsp = NULL;
+	int err;
+
+	if (deadline_ns != CT_DEADLINE_NONE) {
+		ts.tv_sec = (time_t)(deadline_ns / 1000000000u);
+		ts.tv_nsec = (long)(deadline_ns % 1000000000u);
+		tsp = &ts;
+	}
+	futex(addr, FUTEX_WAIT_BITSET, expected, tsp, NULL, FUTEX_BITSET_MATCH_ANY, &err);
+	/* EAGAIN (value differed) and EINTR are spurious returns. */
+	return err == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
+{
+	int err;
+	futex(addr, FUTEX_WAKE, (uint32_t)n, NULL, NULL, 0, &err);
+}
+
+int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to)
+{
+	int err;
+	/* For FUTEX_CMP_REQUEUE the timeout argument carries nr_requeue. */
+	const struct timespec *nr_requeue = (const struct timespec *)(uintptr_t)INT_MAX;
+
+	futex(from, FUTEX_CMP_REQUEUE, 1, nr_requeue, to, expected, &err);
+	return err;
+}
+
+uint32_t ct__self(void)
+{
+	static _Thread_local uint32_t tid;
+
+	if (tid == 0) {
+		int saved = errno;
+		tid = (uint32_t)syscall(SYS_gettid);
+		errno = saved;
+	}
+	return tid;
+}

@@ -1,0 +1,179 @@
+/*
+ * stress_handoff.c — no lost wakeups in ct_cond and ct_event.
+ *
+ * 1. Ping-pong: two threads hand a token back and forth through a ct_cond
+ *    10^5 times (each handoff needs a wakeup; one lost wakeup hangs, which
+ *    the watchdog turns into a failure).
+ * 2. Many-to-many: 3 producers signal tickets, 3 consumers wait for them,
+ *    with timed waits mixed in; exactly every ticket is consumed.
+ * 3. Events: two events ping-pong 10^4 times with set/clear.
+ * 4. Broadcast rounds: 6 waiters, a broadcast per round; every waiter must
+ *    observe every round.
+ */
+#include <contend/cond.h>
+#include <contend/event.h>
+
+#include "test_util.h"
+
+static ct_mutex m = CT_MUTEX_INIT;
+static ct_cond c = CT_COND_INIT;
+static long turn;		/* under m: whose turn (parity) */
+static long handoffs;
+
+static void *pingpong(void *arg)
+{
+	long me = (long)(intptr_t)arg;
+	for (;;) {
+		ct_mutex_lock(&m);
+		while (turn % 2 != me && turn < handoffs)
+			ct_cond_wait(&c, &m);
+		if (turn >= handoffs) {
+			ct_mutex_unlock(&m);
+			return NULL;
+		}
+		turn++;
+		ct_cond_signal(&c);
+		ct_mutex_unlock(&m);
+	}
+}
+
+enum { PRODUCERS = 3, CONSUMERS = 3 };
+static ct_cond tickets_cond = CT_COND_INIT;
+static long tickets, consumed, produced_done;
+static long tickets_each;
+
+static void *produce(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < tickets_each; i++) {
+		ct_mutex_lock(&m);
+		tickets++;
+		ct_cond_signal(&tickets_cond);
+		ct_mutex_unlock(&m);
+		if (i % 64 == 0)
+			sched_yield();
+	}
+	ct_mutex_lock(&m);
+	produced_done++;
+	ct_cond_broadcast(&tickets_cond);
+	ct_mutex_unlock(&m);
+	return NULL;
+}
+
+static void *consume(void *arg)
+{
+	long *mine = arg;
+	ct_mutex_lock(&m);
+	for (long i = 0;; i++) {
+		while (tickets == 0 && produced_done < PRODUCERS) {
+			if (i % 2)
+				ct_cond_wait(&tickets_cond, &m);
+			else
+				(void)ct_cond_wait_for(&tickets_cond, &m, 200000);
+		}
+		if (tickets == 0)
+			break;
+		tickets--;
+		consumed++;
+		(*mine)++;
+	}
+	ct_mutex_unlock(&m);
+	return NULL;
+}
+
+static ct_event ping = CT_EVENT_INIT, pong = CT_EVENT_INIT;
+static long event_rounds;
+
+static void *event_ponger(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < event_rounds; i++) {
+		ct_event_wait(&ping);
+		ct_event_clear(&ping);
+		ct_event_set(&pong);
+	}
+	return NULL;
+}
+
+enum { BWAITERS = 6 };
+static ct_cond round_cond = CT_COND_INIT;
+static long round_no, rounds, seen_total, arrived;
+
+static void *round_waiter(void *arg)
+{
+	(void)arg;
+	ct_mutex_lock(&m);
+	for (long seen = 0; seen < rounds;) {
+		arrived++;
+		ct_cond_broadcast(&c);	/* tell the driver we are waiting */
+		long r = round_no;
+		while (round_no == r)
+			ct_cond_wait(&round_cond, &m);
+		seen++;
+		seen_total++;
+	}
+	ct_mutex_unlock(&m);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t[8];
+	test_watchdog(100);
+
+	/* 1 */
+	handoffs = (long)SCALED(100000);
+	uint64_t t0 = test_now_ns();
+	for (long i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, pingpong, (void *)(intptr_t)i) == 0);
+	test_join(t, 2);
+	CHECK_EQ(turn, handoffs);
+	printf("cond ping-pong: %ld handoffs, %.2f s\n", handoffs, (double)(test_now_ns() - t0) / 1e9);
+
+	/* 2 */
+	tickets_each = (long)SCALED(30000);
+	long per_consumer[CONSUMERS] = { 0 };
+	t0 = test_now_ns();
+	for (int i = 0; i < CONSUMERS; i++)
+		CHECK(pthread_create(&t[i], NULL, consume, &per_consumer[i]) == 0);
+	for (int i = 0; i < PRODUCERS; i++)
+		CHECK(pthread_create(&t[CONSUMERS + i], NULL, produce, NULL) == 0);
+	test_join(t, CONSUMERS + PRODUCERS);
+	CHECK_EQ(consumed, PRODUCERS * tickets_each);
+	CHECK_EQ(tickets, 0);
+	printf("cond tickets: %ld signalled, %ld consumed (%ld/%ld/%ld), %.2f s\n",
+	       PRODUCERS * tickets_each, consumed, per_consumer[0], per_consumer[1], per_consumer[2],
+	       (double)(test_now_ns() - t0) / 1e9);
+
+	/* 3 */
+	event_rounds = (long)SCALED(10000);
+	t0 = test_now_ns();
+	CHECK(pthread_create(&t[0], NULL, event_ponger, NULL) == 0);
+	for (long i = 0; i < event_rounds; i++) {
+		ct_event_set(&ping);
+		ct_event_wait(&pong);
+		ct_event_clear(&pong);
+	}
+	test_join(t, 1);
+	printf("event ping-pong: %ld round trips, %.2f s\n", event_rounds,
+	       (double)(test_now_ns() - t0) / 1e9);
+
+	/* 4 */
+	rounds = (long)SCALED(2000);
+	t0 = test_now_ns();
+	test_spawn(t, BWAITERS, round_waiter, NULL, 0);
+	ct_mutex_lock(&m);
+	for (long r = 0; r < rounds; r++) {
+		while (arrived < BWAITERS)
+			ct_cond_wait(&c, &m);
+		arrived = 0;
+		round_no++;
+		ct_cond_broadcast(&round_cond);
+	}
+	ct_mutex_unlock(&m);
+	test_join(t, BWAITERS);
+	CHECK_EQ(seen_total, BWAITERS * rounds);
+	printf("broadcast rounds: %ld rounds x %d waiters all released, %.2f s\n", rounds, BWAITERS,
+	       (double)(test_now_ns() - t0) / 1e9);
+	return 0;
+}

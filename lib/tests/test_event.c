@@ -1,0 +1,97 @@
+/* test_event.c — ct_event: set/clear/is_set, broadcast to N, timeouts. */
+#include <contend/event.h>
+
+#include "test_util.h"
+
+enum { WAITERS = 8 };
+
+static ct_event ev = CT_EVENT_INIT;
+static atomic_int released;
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	ct_event_wait(&ev);
+	atomic_fetch_add(&released, 1);
+	return NULL;
+}
+
+static void *timed_waiter(void *arg)
+{
+	bool *out = arg;
+	*out = ct_event_wait_for(&ev, 10000000000u);
+	atomic_fetch_add(&released, 1);
+	return NULL;
+}
+
+static void wait_for_waiters(int n)
+{
+	uint64_t t0 = test_now_ns();
+	while ((int)atomic_load(&ev.cond.waiters) < n) {
+		CHECK(test_now_ns() - t0 < 5000000000u);
+		test_sleep_ns(100000);
+	}
+	test_sleep_ns(2000000);
+}
+
+int main(void)
+{
+	pthread_t t[WAITERS];
+	bool results[WAITERS];
+	test_watchdog(50);
+
+	/* Flag semantics. */
+	CHECK(!ct_event_is_set(&ev));
+	ct_event_set(&ev);
+	CHECK(ct_event_is_set(&ev));
+	ct_event_set(&ev);			/* idempotent */
+	CHECK(ct_event_is_set(&ev));
+	ct_event_wait(&ev);			/* set: returns at once */
+	CHECK(ct_event_wait_for(&ev, 0));
+	CHECK(ct_event_wait_for(&ev, 1000));
+	ct_event_clear(&ev);
+	CHECK(!ct_event_is_set(&ev));
+	ct_event_clear(&ev);
+	CHECK(!ct_event_is_set(&ev));
+	CHECK(!ct_event_wait_for(&ev, 0));
+
+	/* wait_for on a clear event: false after >= timeout, < 10x. */
+	const uint64_t timeouts[] = { 1000000, 30000000 };
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t t0 = test_now_ns();
+		bool r = ct_event_wait_for(&ev, timeouts[i]);
+		uint64_t dt = test_now_ns() - t0;
+		printf("event_wait_for(%" PRIu64 " ns): %s after %" PRIu64 " ns\n", timeouts[i],
+		       r ? "true" : "false", dt);
+		CHECK(!r);
+		CHECK(dt >= timeouts[i]);
+		CHECK(dt < 10 * timeouts[i]);
+	}
+
+	/* One set releases all N waiters. */
+	test_spawn(t, WAITERS, waiter, NULL, 0);
+	wait_for_waiters(WAITERS);
+	CHECK_EQ(atomic_load(&released), 0);
+	ct_event_set(&ev);
+	test_join(t, WAITERS);
+	CHECK_EQ(atomic_load(&released), WAITERS);
+
+	/* set immediately followed by clear still releases every waiter that
+	 * was waiting (Python semantics), and wait_for reports true. */
+	ct_event_clear(&ev);
+	atomic_store(&released, 0);
+	for (int i = 0; i < WAITERS; i++)
+		CHECK(pthread_create(&t[i], NULL, timed_waiter, &results[i]) == 0);
+	wait_for_waiters(WAITERS);
+	ct_event_set(&ev);
+	ct_event_clear(&ev);
+	test_join(t, WAITERS);
+	CHECK_EQ(atomic_load(&released), WAITERS);
+	for (int i = 0; i < WAITERS; i++)
+		CHECK(results[i]);
+	CHECK(!ct_event_is_set(&ev));
+
+	printf("ct_event: %d waiters released by one set, twice\n", WAITERS);
+	ct_event_destroy(&ev);
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* test_mutex.c — ct_mutex unit tests: exclusion, trylock, lock_for timing. */
+#include <contend/mutex.h>
+
+#include "test_util.h"
+
+static ct_mutex shared = CT_MUTEX_INIT;
+static long counter;
+
+static void *increment(void *arg)
+{
+	long n = *(long *)arg;
+	for (long i = 0; i < n; i++) {
+		ct_mutex_lock(&shared);
+		counter++;
+		ct_mutex_unlock(&shared);
+	}
+	return NULL;
+}
+
+static void *try_from_other_thread(void *arg)
+{
+	*(bool *)arg = ct_mutex_trylock(&shared);
+	return NULL;
+}
+
+static void *lock_for_from_other_thread(void *arg)
+{
+	uint64_t *io = arg;	/* in: timeout; out: result, elapsed */
+	uint64_t t0 = test_now_ns();
+	io[1] = (uint64_t)ct_mutex_lock_for(&shared, io[0]);
+	io[2] = test_now_ns() - t0;
+	if (io[1] == 0)
+		ct_mutex_unlock(&shared);
+	return NULL;
+}
+
+static void *hold_then_release(void *arg)
+{
+	ct_mutex_lock(&shared);
+	test_sleep_ns(*(uint64_t *)arg);
+	ct_mutex_unlock(&shared);
+	return NULL;
+}
+
+int main(void)
+{
+	test_watchdog(50);
+
+	/* Static and dynamic initialization agree; uncontended paths. */
+	ct_mutex m;
+	ct_mutex_init(&m);
+	CHECK_EQ(m.state, shared.state);
+	CHECK(ct_mutex_trylock(&m));
+	CHECK(!ct_mutex_trylock(&m));	/* same thread, held: fails, no deadlock */
+	CHECK_EQ(ct_mutex_lock_for(&m, 0), ETIMEDOUT);
+	ct_mutex_unlock(&m);
+	CHECK_EQ(m.state, CT_MUTEX_UNLOCKED);
+	CHECK_EQ(ct_mutex_lock_for(&m, 0), 0);
+	ct_mutex_unlock(&m);
+	ct_mutex_lock(&m);
+	CHECK_EQ(m.state, CT_MUTEX_LOCKED);	/* uncontended: no waiter bit */
+	ct_mutex_unlock(&m);
+	ct_mutex_destroy(&m);
+
+	/* Contended trylock from another thread fails; succeeds once free. */
+	bool got = true;
+	pthread_t t;
+	ct_mutex_lock(&shared);
+	CHECK(pthread_create(&t, NULL, try_from_other_thread, &got) == 0);
+	test_join(&t, 1);
+	CHECK(!got);
+	ct_mutex_unlock(&shared);
+	CHECK(pthread_create(&t, NULL, try_from_other_thread, &got) == 0);
+	test_join(&t, 1);
+	CHECK(got);
+	ct_mutex_unlock(&shared);	/* the other thread acquired it; release on its behalf */
+
+	/* lock_for on a held mutex: ETIMEDOUT after >= timeout, < 10x. */
+	const uint64_t timeouts[] = { 1000000, 20000000, 50000000 };
+	for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+		uint64_t io[3] = { timeouts[i], 0, 0 };
+		ct_mutex_lock(&shared);
+		CHECK(pthread_create(&t, NULL, lock_for_from_other_thread, io) == 0);
+		test_join(&t, 1);
+		ct_mutex_unlock(&shared);
+		printf("lock_for(%" PRIu64 " ns) on held mutex: %s after %" PRIu64 " ns\n", io[0],
+		       io[1] == ETIMEDOUT ? "ETIMEDOUT" : "acquired", io[2]);
+		CHECK_EQ(io[1], ETIMEDOUT);
+		CHECK(io[2] >= io[0]);
+		CHECK(io[2] < 10 * io[0]);
+	}
+
+	/* lock_for succeeds when the holder releases before the timeout. */
+	uint64_t hold = 20000000;
+	CHECK(pthread_create(&t, NULL, hold_then_release, &hold) == 0);
+	test_sleep_ns(5000000);
+	uint64_t t0 = test_now_ns();
+	CHECK_EQ(ct_mutex_lock_for(&shared, 2000000000u), 0);
+	CHECK(test_now_ns() - t0 < 1000000000u);
+	ct_mutex_unlock(&shared);
+	test_join(&t, 1);
+
+	/* Exclusion: 4 threads x N increments == 4N exactly. */
+	enum { THREADS = 4 };
+	long n = (long)SCALED(50000);
+	pthread_t ts[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		CHECK(pthread_create(&ts[i], NULL, increment, &n) == 0);
+	test_join(ts, THREADS);
+	CHECK_EQ(counter, THREADS * n);
+	CHECK_EQ(shared.state, CT_MUTEX_UNLOCKED);
+	printf("ct_mutex: %d threads x %ld increments = %ld\n", THREADS, n, counter);
+	return 0;
+}
