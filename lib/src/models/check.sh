@@ -1,0 +1,205 @@
+#!/bin/sh
+# check.sh — model-check the ct_mutex and ct_cond protocols with spin.
+#
+# Runs every check in the table below: generates the verifier with
+# `spin -a` (plus the -D defines of the check), compiles pan.c, runs it and
+# prints one line per check: model, threads, variant, check, states stored,
+# pan's search time in seconds, result. A correct model must show no error
+# and a complete search; a variant with a known bug (BUG_...) must be
+# caught: the line then names the property violated, the trail length and
+# who is left parked on what at the end of the trail.
+#
+# Checks
+#   safety  pan -DSAFETY: assertions (mutual exclusion; the init monitor's
+#           "no lost wakeup" at deadlock) and invalid end states. Breadth
+#           first for bug variants, so the trail is short.
+#   live    pan -a -f: the LTL claim `terminates` (<> every thread done)
+#           under weak fairness, with assertions and end states off (-A -E)
+#           so that the claim alone must find the bug.
+#
+# Usage: check.sh [-v] [-k]
+#   -v  replay the trail of every error found (spin -t -p)
+#   -k  keep the work directory (its path is printed)
+# Environment: SPIN (default: spin), CC (default: gcc).
+# Exit status: 0 all as expected; 1 a correct model failed, a bug variant
+# was not caught, or a tool failed; 2 bad usage; 77 spin or the C compiler
+# is missing (meson reports the test as skipped).
+
+usage() {
+	echo "usage: check.sh [-v] [-k]" >&2
+	exit 2
+}
+
+verbose=0
+keep=0
+while getopts vk opt; do
+	case $opt in
+	v) verbose=1 ;;
+	k) keep=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage
+
+SPIN=${SPIN:-spin}
+CC=${CC:-gcc}
+if ! command -v "$SPIN" >/dev/null 2>&1; then
+	echo "check.sh: spin not found (install the spin package); skipping"
+	exit 77
+fi
+if ! command -v "$CC" >/dev/null 2>&1; then
+	echo "check.sh: C compiler '$CC' not found; skipping"
+	exit 77
+fi
+
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/contend-models.XXXXXX") || exit 1
+if [ "$keep" -eq 1 ]; then
+	echo "work directory: $work"
+else
+	trap 'rm -rf "$work"' EXIT
+	trap 'exit 1' HUP INT TERM
+fi
+
+# Each pan run is bounded: at most LIMIT seconds, MEMLIM MiB, DEPTH steps.
+LIMIT=60
+MEMLIM=512
+DEPTH=20000
+if command -v timeout >/dev/null 2>&1; then
+	run_limited() { timeout "$LIMIT" "$@"; }
+else
+	run_limited() { "$@"; }
+fi
+
+failures=0
+n=0
+start=$(date +%s)
+
+printf '%-6s %-3s %-22s %-7s %9s %7s  %s\n' model thr variant check states pan_s result
+
+# run_check MODEL THREADS CHECK EXPECT [DEFINE...]
+run_check() {
+	model=$1 threads=$2 check=$3 expect=$4
+	shift 4
+	n=$((n + 1))
+	dir=$work/$n-$model-$threads-$check
+	mkdir "$dir" && cp "$here"/*.pml "$dir"/ || exit 1
+	defs="-DNT=$threads"
+	variant=-
+	for d in "$@"; do
+		defs="$defs -D$d"
+		variant=$d
+	done
+	# Bug variants run without spurious wakeups: the bug needs none, and
+	# the trail then shows the bug alone, not a detour through an EINTR.
+	[ "$expect" = fail ] && defs="$defs -DSPURIOUS=0"
+	case $check in
+	safety)
+		ccflags="-DSAFETY -DNOCLAIM"
+		[ "$expect" = fail ] && ccflags="$ccflags -DBFS"
+		panflags="-n"
+		;;
+	live)
+		ccflags="-DNFAIR=4"
+		panflags="-n -a -f -A -E"
+		;;
+	esac
+
+	result=
+	# shellcheck disable=SC2086 # defs and flags are word lists
+	if ! (cd "$dir" && "$SPIN" $defs -a "$model.pml") >"$dir/spin.out" 2>&1; then
+		result="TOOL FAILURE: spin -a (see $dir/spin.out)"
+	elif ! (cd "$dir" && "$CC" -O0 -w -DMEMLIM=$MEMLIM $ccflags -o pan pan.c) \
+		>"$dir/cc.out" 2>&1; then
+		result="TOOL FAILURE: $CC pan.c (see $dir/cc.out)"
+	else
+		(cd "$dir" && run_limited ./pan -m$DEPTH -w22 $panflags) >"$dir/pan.out" 2>&1
+		rc=$?
+		[ $rc -eq 124 ] && result="TOOL FAILURE: pan ran past ${LIMIT}s"
+	fi
+
+	states=$(sed -n 's/^ *\([0-9][0-9e+.]*\) states, stored.*/\1/p' "$dir/pan.out" 2>/dev/null)
+	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$dir/pan.out" 2>/dev/null)
+	secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$dir/pan.out" 2>/dev/null)
+	[ -n "$states" ] || states='?'
+	[ -n "$secs" ] || secs='?'
+	if [ -z "$result" ] && [ -z "$errors" ]; then
+		result="TOOL FAILURE: no verdict from pan (see $dir/pan.out)"
+	fi
+
+	if [ -n "$result" ]; then
+		failures=$((failures + 1))
+	elif [ "$expect" = pass ]; then
+		if [ "$errors" -ne 0 ]; then
+			what=$(sed -n 's/^pan:1: //p' "$dir/pan.out" | head -n 1)
+			result="FAIL: $what"
+			failures=$((failures + 1))
+		elif grep -q -e 'max search depth too small' -e 'Search not completed' \
+			-e 'out of memory' "$dir/pan.out"; then
+			result="FAIL: search incomplete (depth or memory bound)"
+			failures=$((failures + 1))
+		else
+			result="ok, no errors"
+		fi
+	else
+		if [ "$errors" -eq 0 ]; then
+			result="FAIL: bug not found"
+			failures=$((failures + 1))
+		else
+			what=$(sed -n 's/^pan:1: \(.*\) (at depth.*/\1/p' "$dir/pan.out" | head -n 1)
+			# shellcheck disable=SC2086
+			(cd "$dir" && "$SPIN" $defs -t -p "$model.pml") >"$dir/trail.out" 2>&1
+			steps=$(sed -n 's/^spin: trail ends after \([0-9]*\) steps.*/\1/p' "$dir/trail.out")
+			# the globals spin prints at the end of the replay, with
+			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq) spelled out
+			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|done) = [0-9]+$' \
+				"$dir/trail.out" | tr -d ' \t' | sed -E \
+				-e '/^parked\[[0-9]\]=0$/d' \
+				-e 's/^parked\[([0-9])\]=1$/thread \1 parked on m.state/' \
+				-e 's/^parked\[([0-9])\]=2$/thread \1 parked on c.seq/' |
+				tr '\n' ',' | sed -e 's/,$//' -e 's/,/, /g')
+			case $what in
+			*'(holders==1)'*) property="mutual exclusion" ;;
+			*'(holders>0)'* | *'(done=='*) property="no lost wakeup" ;;
+			*'acceptance cycle'*) property="terminates (LTL)" ;;
+			*) property="$what" ;;
+			esac
+			result="bug found: $property violated ($what), trail ${steps:-?} steps; at end: $at_end"
+			if [ "$verbose" -eq 1 ]; then
+				sed 's/^/    | /' "$dir/trail.out"
+			fi
+		fi
+	fi
+	printf '%-6s %-3s %-22s %-7s %9s %7s  %s\n' "$model" "$threads" "$variant" "$check" \
+		"$states" "$secs" "$result"
+}
+
+# model threads check expect [defines]
+run_check mutex 2 safety pass
+run_check mutex 2 live   pass
+run_check mutex 3 safety pass
+run_check mutex 3 live   pass
+run_check mutex 2 safety fail BUG_NOWAKE
+run_check mutex 3 safety fail BUG_NOWAKE
+run_check mutex 2 live   fail BUG_NOWAKE
+run_check mutex 3 safety fail BUG_WOKEN_CAS
+run_check mutex 3 live   fail BUG_WOKEN_CAS
+run_check mutex 3 safety fail BUG_SWALLOW
+run_check mutex 2 safety fail BUG_ACQ_ON_LOCKED
+run_check cond  2 safety pass
+run_check cond  2 live   pass
+run_check cond  3 safety pass
+run_check cond  3 live   pass
+run_check cond  3 safety fail BUG_RELOCK_CAS
+run_check cond  3 live   fail BUG_RELOCK_CAS
+run_check cond  2 safety fail BUG_SEQ_AFTER_UNLOCK
+run_check cond  2 safety fail BUG_REQUEUE_NOWAKE
+
+elapsed=$(($(date +%s) - start))
+if [ "$failures" -ne 0 ]; then
+	echo "check.sh: $failures of $n checks failed (${elapsed}s)"
+	exit 1
+fi
+echo "check.sh: all $n checks as expected (${elapsed}s)"
+exit 0
