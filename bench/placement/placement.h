@@ -55,6 +55,7 @@ hwloc_topology_t ct_place_load(const char *source, char *err, size_t errlen);
 /*
  * Parses one policy name. Returns false with a reason in err for unknown
  * names, malformed lists, or CPUs not in the topology's allowed set.
+ * topo == NULL checks the syntax only. A list holds at most 256 entries.
  */
 bool ct_place_parse(hwloc_topology_t topo, const char *text, struct ct_place_policy *out,
 		    char *err, size_t errlen);
@@ -62,7 +63,13 @@ bool ct_place_parse(hwloc_topology_t topo, const char *text, struct ct_place_pol
 /*
  * Computes the PU (OS index) of each of nthreads workers into pus[];
  * -1 for CT_PLACE_NONE. Only allowed PUs are used. Pure: same inputs, same
- * output. Returns 0, or -1 if there are no allowed PUs.
+ * output. Returns 0, or -1 if there are no allowed PUs (or a cpus: list
+ * names a PU this topology does not allow).
+ * scatter with nthreads <= allowed PUs is exactly hwloc-distrib --single
+ * nthreads (restricted to the allowed PUs); with more threads it wraps the
+ * one-thread-per-PU list, like every policy.
+ * The allowed PUs are the topology's allowed cpuset; for this machine,
+ * ct_place_load narrows it to the process's CPU affinity (taskset).
  */
 int ct_place_plan(hwloc_topology_t topo, const struct ct_place_policy *p, int nthreads, int *pus);
 
@@ -79,6 +86,8 @@ void ct_place_allowed_string(hwloc_topology_t topo, char *buf, size_t len);
  * read-back PU differs), or a positive errno when binding was refused
  * (ENOSYS/EPERM/EXDEV typical of VMs and containers) — callers then run
  * unpinned and record it. pu < 0: no binding, returns 0.
+ *   EXDEV   also: the topology is a file/synthetic one, not this machine
+ *   EINVAL  pu is not a PU of the topology
  */
 int ct_place_bind_self(hwloc_topology_t topo, int pu, bool *misplaced);
 
@@ -87,9 +96,13 @@ int ct_place_bind_self(hwloc_topology_t topo, int pu, bool *misplaced);
  * plain aligned allocation + first touch from the caller where binding
  * memory is unsupported). *node receives the node's OS index or -1.
  * Free with ct_place_free.
+ * The block is page-aligned and zeroed (the zeroing is the first touch, so
+ * call this from the thread bound to pu). *node is where the pages really
+ * are when the OS can tell, else the bound node, else -1; always -1 for a
+ * topology that is not this machine. NULL when out of memory.
  */
 void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node);
-void ct_place_free(hwloc_topology_t topo, void *p, size_t len);
+void ct_place_free(hwloc_topology_t topo, void *p, size_t len);	/* same len */
 
 /* Prints the --plan table for policies x thread counts to out. */
 void ct_place_print_plan(FILE *out, hwloc_topology_t topo, const struct ct_place_policy *pol,
