@@ -1,0 +1,438 @@
+/*
+ * main.c — contend-bench: command line, context, registration, run.
+ *
+ * Every value is checked before anything runs or any file is written: a
+ * bad one gets one line on stderr naming the flag and the value, and exit
+ * status 2. Google Benchmark's --benchmark_* flags pass through; one it
+ * does not recognize is rejected the same way.
+ */
+#include "cli.h"
+#include "harness.h"
+#include "adapters.h"
+#include "revision.h"
+
+#include <contend/contend.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CTB_HWLOC_VERSION
+#define CTB_HWLOC_VERSION "unknown"
+#endif
+
+#define PROG "contend-bench"
+#define MAX_PLACES 64
+
+static const char usage[] =
+	"Usage: " PROG " [OPTIONS] [--benchmark_*...]\n"
+	"\n"
+	"Runs contend's synchronization primitives (and the peers built in) across\n"
+	"thread counts and CPU placements; Google Benchmark reports the results.\n"
+	"Benchmark names: family/impl/param:value/threads:N/place:POLICY.\n"
+	"\n"
+	"Workloads (--threads gives t, --place the policy):\n"
+	"  mutex/IMPL/cs_ns:0|50|1000      lock, critical section, unlock (t = 1:\n"
+	"                                  uncontended; cs_ns > 0 adds --outside-ns)\n"
+	"  rmutex/IMPL/depth:1|4|16        nested lock/unlock\n"
+	"  event/IMPL/pingpong             round trip between 2 threads\n"
+	"  event/IMPL/broadcast            set until the last of t-1 waiters wakes\n"
+	"  event/IMPL/timed_wait           latency = overshoot past the timeout\n"
+	"  queue|ring/IMPL/pc:PxC/cap:1|16|1024/mode:block|try|timed\n"
+	"                                  P producers, C consumers (1x1, Nx1, 1xN, NxN)\n"
+	"  queue|ring/IMPL/pairs/cap:C     each thread puts, then gets\n"
+	"  queue|ring/IMPL/pingpong/cap:C  round trip through two queues (2 threads)\n"
+	"  atomic/fetch_add|cas/line:shared|private\n"
+	"  counter/racy|atomic|LOCK        the lost-update race (counter lost_updates)\n"
+	"  c2c/roundtrip|oneway            cache-line transfer for every pair of\n"
+	"                                  allowed PUs (when 2 is among --threads;\n"
+	"                                  the pair is the placement: place:cpus:A,B)\n"
+	"  shim/overhead/native|shim       the C shim's cost per iteration\n"
+	"\n"
+	"Options:\n"
+	"  --threads=LIST     thread counts, e.g. 1,2,4 or 1-8 (each 1..4096);\n"
+	"                     default: powers of two up to 4x the allowed PUs\n"
+	"  --place=LIST       placement policies: none, compact, scatter, cpus:LIST\n"
+	"                     (e.g. cpus:0,2,4 or cpus:0-3); default none,compact,scatter\n"
+	"  --duration=S       minimum measured time per benchmark in seconds (Google\n"
+	"                     Benchmark's min_time; default 0.05); an explicit\n"
+	"                     --benchmark_min_time wins\n"
+	"  --topology=SRC     with --plan: FILE.xml (hwloc export) or synthetic:DESC,\n"
+	"                     e.g. synthetic:\"pack:2 numa:2 core:8 pu:2\"\n"
+	"  --plan             print the PU, core, L3, NUMA node and package of every\n"
+	"                     thread for each policy and thread count; run nothing\n"
+	"  --list             list the benchmark names (honours --benchmark_filter)\n"
+	"  --sample=N         time 1 operation in N for the latency percentiles\n"
+	"                     (0 = off); default: automatic, so that sampling costs\n"
+	"                     at most about 2% of each thread's time\n"
+	"  --outside-ns=N     mutex with cs_ns > 0: work between acquisitions (default 100)\n"
+	"  --timed-wait-ns=N  event timed_wait: the timeout (default 50000)\n"
+	"  --watchdog=S       abort (exit 1) when a run's workers have not finished\n"
+	"                     after S seconds and 20x the expected time (default 120)\n"
+	"  -h, --help         this text\n"
+	"  --benchmark_filter=REGEX\n"
+	"                     run the benchmarks whose names contain a match of the\n"
+	"                     POSIX extended REGEX (a leading - excludes them instead;\n"
+	"                     applied by contend-bench to the exact names)\n"
+	"  --benchmark_*      the rest go to Google Benchmark (--benchmark_out=FILE,\n"
+	"                     --benchmark_out_format=json, --benchmark_repetitions=N, ...)\n"
+	"\n"
+	"Results: real_time is wall nanoseconds per operation over all threads; the\n"
+	"CPU column is the Google Benchmark thread's, which only drives the workers.\n"
+	"Counters: ops_per_s; p50_ns p90_ns p99_ns p999_ns max_ns (sampled operation\n"
+	"latencies, timer overhead subtracted); fairness (Jain's index over per-thread\n"
+	"op counts, 1 = fair); cpu_per_op_ns and ctx_switches_per_op (worker threads);\n"
+	"misplaced (workers found off their PU); tail_frac (share of the measured time\n"
+	"in which not every worker was running). Some families add counters\n"
+	"(counter: lost_updates; atomic: cas_retries_per_op). The label gives the\n"
+	"NUMA node of the object under test (mem_node:N) and says unpinned(...) when\n"
+	"this machine refuses thread binding (the run goes on unbound).\n"
+	"\n"
+	"Exit status: 0 ok (also when no benchmark matches the filter), 1 failure,\n"
+	"2 bad usage.\n";
+
+static void bad(const char *flag, const char *value, const char *why)
+{
+	if (value != NULL)
+		fprintf(stderr, PROG ": %s=%s: %s\n", flag, value, why);
+	else
+		fprintf(stderr, PROG ": %s: %s\n", flag, why);
+	exit(2);
+}
+
+/* Value of "--name=value" if arg is that flag; NULL otherwise; dies on "--name". */
+static const char *value_of(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(arg, name, n) != 0)
+		return NULL;
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (arg[n] == '\0')
+		bad(name, NULL, "needs a value (use NAME=VALUE)");
+	return NULL;
+}
+
+static bool known_format(const char *f)
+{
+	return strcmp(f, "console") == 0 || strcmp(f, "json") == 0 || strcmp(f, "csv") == 0;
+}
+
+/* Google Benchmark's boolean spellings: 1 true, 0 false, -1 neither. */
+static int truth(const char *v)
+{
+	static const char *const yes[] = { "", "1", "true", "True", "TRUE", "yes", "Yes", "YES",
+					   "t", "T", "y", "Y", "on", "On", "ON" };
+	static const char *const no[] = { "0", "false", "False", "FALSE", "no", "No", "NO",
+					  "f", "F", "n", "N", "off", "Off", "OFF" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static void join_ints(char *buf, size_t len, const int *v, int n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
+}
+
+static void add_context(const char *place_arg)
+{
+	char buf[4096];
+	ctb_add_context("contend_version", ct_version());
+	ctb_add_context("contend_revision", CTB_REVISION);
+	snprintf(buf, sizeof(buf), "%s; %s",
+#if defined(__clang__)
+		 "clang " __clang_version__,
+#elif defined(__GNUC__)
+		 "gcc " __VERSION__,
+#else
+		 "unknown C compiler",
+#endif
+		 ctb_cxx_compiler());
+	ctb_add_context("compiler", buf);
+	ctb_add_context("hwloc_version", CTB_HWLOC_VERSION);
+	ctb_add_context("benchmark_version", ctb_benchmark_version());
+	ctb_add_context("policies", place_arg);
+	join_ints(buf, sizeof(buf), ctb_cfg.threads, ctb_cfg.nthreads);
+	ctb_add_context("thread_counts", buf);
+	ct_place_allowed_string(ctb_cfg.topo, buf, sizeof(buf));
+	ctb_add_context("allowed_pus", buf);
+	snprintf(buf, sizeof(buf), "%d", ctb_cfg.npus);
+	ctb_add_context("allowed_pu_count", buf);
+	snprintf(buf, sizeof(buf), "%.1f", ctb_cfg.timer_ns);
+	ctb_add_context("timer_overhead_ns", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.timer_correction_ns);
+	ctb_add_context("timer_correction_ns", buf);
+	if (ctb_cfg.bind_refused == 0)
+		snprintf(buf, sizeof(buf), "ok");
+	else
+		snprintf(buf, sizeof(buf), "refused (%s): workers run unpinned",
+			 strerror(ctb_cfg.bind_refused));
+	ctb_add_context("binding", buf);
+	if (ctb_cfg.sample < 0)
+		snprintf(buf, sizeof(buf), "auto (<= ~2%% of thread time)");
+	else if (ctb_cfg.sample == 0)
+		snprintf(buf, sizeof(buf), "off");
+	else
+		snprintf(buf, sizeof(buf), "1 in %ld", ctb_cfg.sample);
+	ctb_add_context("latency_sampling", buf);
+	snprintf(buf, sizeof(buf), "%g", ctb_cfg.duration);
+	ctb_add_context("duration_s", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.outside_ns);
+	ctb_add_context("outside_ns", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.timed_wait_ns);
+	ctb_add_context("timed_wait_ns", buf);
+	snprintf(buf, sizeof(buf), "%.3f", ctb_cfg.work_ns_per_iter);
+	ctb_add_context("work_loop_ns_per_iter", buf);
+	ctb_impls_present(buf, sizeof(buf));
+	ctb_add_context("impls", buf);
+	ctb_impls_missing(buf, sizeof(buf));
+	ctb_add_context("impls_missing", buf[0] ? buf : "none");
+}
+
+int main(int argc, char **argv)
+{
+	const char *threads_arg = NULL, *place_arg = NULL, *duration_arg = NULL;
+	const char *topology_arg = NULL, *sample_arg = NULL, *outside_arg = NULL;
+	const char *timed_arg = NULL, *watchdog_arg = NULL;
+	bool plan = false, list = false;
+	/* The --benchmark_* values the reporters need (last one wins, as in Google Benchmark). */
+	const char *format = "console", *out_format = "json", *out = NULL, *color = "auto";
+	const char *tabular = "false", *filter = NULL;
+	const char *min_time_arg = NULL, *list_tests_arg = NULL;
+
+	/* Google Benchmark's argv: program, our min_time, then the user's --benchmark_*. */
+	char **gb_argv = calloc((size_t)argc + 3, sizeof(char *));
+	int gb_argc = 0;
+	if (gb_argv == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	gb_argv[gb_argc++] = argv[0];
+	int user_gb_first = -1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		if ((v = value_of(a, "--threads")) != NULL)
+			threads_arg = v;
+		else if ((v = value_of(a, "--place")) != NULL)
+			place_arg = v;
+		else if ((v = value_of(a, "--duration")) != NULL)
+			duration_arg = v;
+		else if ((v = value_of(a, "--topology")) != NULL)
+			topology_arg = v;
+		else if ((v = value_of(a, "--sample")) != NULL)
+			sample_arg = v;
+		else if ((v = value_of(a, "--outside-ns")) != NULL)
+			outside_arg = v;
+		else if ((v = value_of(a, "--timed-wait-ns")) != NULL)
+			timed_arg = v;
+		else if ((v = value_of(a, "--watchdog")) != NULL)
+			watchdog_arg = v;
+		else if (strcmp(a, "--plan") == 0)
+			plan = true;
+		else if (strcmp(a, "--list") == 0)
+			list = true;
+		else if (strncmp(a, "--benchmark_", 12) == 0) {
+			if (user_gb_first < 0)
+				user_gb_first = i;
+			if ((v = value_of(a, "--benchmark_format")) != NULL)
+				format = v;
+			else if ((v = value_of(a, "--benchmark_out_format")) != NULL)
+				out_format = v;
+			else if ((v = value_of(a, "--benchmark_out")) != NULL)
+				out = v;
+			else if ((v = value_of(a, "--benchmark_color")) != NULL)
+				color = v;
+			else if ((v = value_of(a, "--benchmark_counters_tabular")) != NULL)
+				tabular = v;
+			else if ((v = value_of(a, "--benchmark_filter")) != NULL)
+				filter = v;
+			else if ((v = value_of(a, "--benchmark_min_time")) != NULL)
+				min_time_arg = v;
+			else if ((v = value_of(a, "--benchmark_list_tests")) != NULL)
+				list_tests_arg = v;
+		} else if (a[0] == '-')
+			bad(a, NULL, "unknown flag (try --help)");
+		else
+			bad(a, NULL, "unexpected argument (try --help)");
+	}
+	/* Empty values are caught by their parsers below ("--threads=" included). */
+
+	/* Values that need no topology. */
+	if (!known_format(format))
+		bad("--benchmark_format", format, "expected console, json or csv");
+	if (!known_format(out_format))
+		bad("--benchmark_out_format", out_format, "expected console, json or csv");
+	if (out != NULL && *out == '\0')
+		bad("--benchmark_out", out, "expected a file name");
+	int use_color = truth(color);
+	if (use_color < 0) {
+		if (strcmp(color, "auto") != 0)
+			bad("--benchmark_color", color, "expected true, false or auto");
+		const char *term = getenv("TERM");
+		use_color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
+	}
+	if (list_tests_arg != NULL) {
+		int lt = truth(list_tests_arg);
+		if (lt < 0)
+			bad("--benchmark_list_tests", list_tests_arg, "expected true or false");
+		list |= lt == 1;
+	}
+	char rerr[200];
+	if (!ctb_set_filter(filter, rerr, sizeof(rerr)))
+		bad("--benchmark_filter", filter, rerr);
+	int use_tabular = truth(tabular);
+	if (use_tabular < 0)
+		bad("--benchmark_counters_tabular", tabular, "expected true or false");
+	if (duration_arg != NULL && !ctb_parse_seconds(duration_arg, &ctb_cfg.duration))
+		bad("--duration", duration_arg, "expected a positive number of seconds");
+	/* Google Benchmark's own min_time wins over --duration: check it the same way. */
+	if (min_time_arg != NULL &&
+	    !ctb_parse_seconds(min_time_arg, &ctb_cfg.duration))
+		bad("--benchmark_min_time", min_time_arg, "expected a positive number of seconds");
+	unsigned long long u;
+	if (sample_arg != NULL) {
+		if (!ctb_parse_uint(sample_arg, 1u << 30, &u))
+			bad("--sample", sample_arg, "expected an integer 0..1073741824 (0 = off)");
+		ctb_cfg.sample = (long)u;
+	}
+	if (outside_arg != NULL) {
+		if (!ctb_parse_uint(outside_arg, 1000000000ull, &u))
+			bad("--outside-ns", outside_arg, "expected nanoseconds 0..1000000000");
+		ctb_cfg.outside_ns = u;
+	}
+	if (watchdog_arg != NULL && !ctb_parse_seconds(watchdog_arg, &ctb_cfg.watchdog_s))
+		bad("--watchdog", watchdog_arg, "expected a positive number of seconds");
+	if (timed_arg != NULL) {
+		if (!ctb_parse_uint(timed_arg, 10000000000ull, &u) || u == 0)
+			bad("--timed-wait-ns", timed_arg, "expected nanoseconds 1..10000000000");
+		ctb_cfg.timed_wait_ns = u;
+	}
+
+	/* Topologies: this machine's always; --topology only for --plan. */
+	char err[256];
+	ctb_cfg.topo = ct_place_load(NULL, err, sizeof(err));
+	if (ctb_cfg.topo == NULL) {
+		fprintf(stderr, PROG ": cannot load this machine's topology: %s\n", err);
+		return 1;
+	}
+	hwloc_topology_t topo = ctb_cfg.topo;
+	if (topology_arg != NULL) {
+		if (*topology_arg == '\0')
+			bad("--topology", topology_arg, "expected FILE.xml or synthetic:DESC");
+		topo = ct_place_load(topology_arg, err, sizeof(err));
+		if (topo == NULL)
+			bad("--topology", topology_arg, err);
+		if (!plan)
+			bad("--topology", topology_arg,
+			    "only valid with --plan (benchmarks run on this machine)");
+	}
+	ctb_cfg.npus = ct_place_allowed_count(topo);
+	if (ctb_cfg.npus < 1) {
+		fprintf(stderr, PROG ": no allowed PUs in the topology\n");
+		return 1;
+	}
+
+	if (threads_arg != NULL) {
+		ctb_cfg.nthreads = ctb_parse_threads(threads_arg, CTB_MAX_THREADS, ctb_cfg.threads);
+		if (ctb_cfg.nthreads == 0)
+			bad("--threads", threads_arg,
+			    "expected thread counts 1..4096 such as 1,2,4 or 1-8");
+	} else {
+		for (int t = 1; t <= 4 * ctb_cfg.npus && t <= CTB_MAX_THREADS; t *= 2)
+			ctb_cfg.threads[ctb_cfg.nthreads++] = t;
+	}
+
+	static char place_texts[MAX_PLACES][64];
+	static struct ct_place_policy places[MAX_PLACES];
+	const char *places_used = place_arg != NULL ? place_arg : "none,compact,scatter";
+	int ntexts = ctb_split_places(places_used, place_texts, MAX_PLACES);
+	if (ntexts < 0)
+		bad("--place", places_used,
+		    "expected policies none, compact, scatter or cpus:LIST, comma-separated");
+	for (int i = 0; i < ntexts; i++) {
+		bool dup = false;
+		for (int j = 0; j < ctb_cfg.nplaces; j++)
+			dup |= strcmp(places[j].name, place_texts[i]) == 0;
+		if (dup)
+			continue;
+		if (!ct_place_parse(topo, place_texts[i], &places[ctb_cfg.nplaces], err, sizeof(err)))
+			bad("--place", places_used, err);
+		ctb_cfg.nplaces++;
+	}
+	ctb_cfg.places = places;
+
+	if (plan) {
+		ct_place_print_plan(stdout, topo, places, ctb_cfg.nplaces, ctb_cfg.threads,
+				    ctb_cfg.nthreads);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+
+	/* Google Benchmark's flags: ours first so the user's explicit ones win. */
+	char min_time[64];
+	snprintf(min_time, sizeof(min_time), "--benchmark_min_time=%.9g", ctb_cfg.duration);
+	gb_argv[gb_argc++] = min_time;
+	if (list)
+		gb_argv[gb_argc++] = (char *)"--benchmark_list_tests=true";
+	if (user_gb_first > 0)
+		for (int i = user_gb_first; i < argc; i++)
+			if (strncmp(argv[i], "--benchmark_", 12) == 0 &&
+			    value_of(argv[i], "--benchmark_filter") == NULL &&
+			    value_of(argv[i], "--benchmark_list_tests") == NULL)
+				gb_argv[gb_argc++] = argv[i];
+	gb_argv[gb_argc] = NULL;
+	ctb_initialize(&gb_argc, gb_argv);
+	if (gb_argc > 1)
+		bad(gb_argv[1], NULL, "unknown flag or bad value (try --help)");
+
+	if (list)
+		ctb_list_mode = true;
+	else
+		ctb_calibrate();
+
+	ctb_register_overhead();
+	ctb_register_c2c();
+	ctb_register_atomic();
+	ctb_register_counter();
+	ctb_register_mutex();
+	ctb_register_rmutex();
+	ctb_register_event();
+	ctb_register_queue();
+
+	if (ctb_registered_count() == 0) {
+		fprintf(stderr, PROG ": no benchmark matches%s%s\n",
+			filter ? " --benchmark_filter=" : "", filter ? filter : "");
+		return 0;
+	}
+	add_context(places_used);
+	if (list) {
+		ctb_run();	/* --benchmark_list_tests: prints the names */
+	} else {
+		struct ctb_output o = {
+			.format = format,
+			.out_format = out_format,
+			.file = out != NULL,
+			.color = use_color != 0,
+			.tabular = use_tabular != 0,
+		};
+		ctb_run_exact_names(&o);
+	}
+	ctb_teams_finish();
+	ctb_shutdown();
+	return 0;
+}
