@@ -1,0 +1,239 @@
+/*
+ * contend/ring.h — lock-free bounded MPMC ring that parks blocked callers.
+ *
+ * Overview
+ * ========
+ * ct_ring is a bounded multi-producer/multi-consumer FIFO of `void *` items
+ * with the same API and close semantics as ct_queue (minus task_done/join),
+ * built as an array ring with a sequence number per slot (Dmitry Vyukov's
+ * bounded MPMC queue). A put or get that finds room or an item costs one
+ * compare-and-swap on a shared index plus one store to the slot, and takes
+ * no lock. A put on a full ring or a get on an empty one spins briefly
+ * (bounded), then parks (Linux futex, or the portable parking lot) on an
+ * eventcount until a get or a put makes progress possible, so blocked
+ * callers use no CPU. The capacity is rounded up to a power of two.
+ *
+ *     ct_ring r;
+ *     ct_ring_init(&r, 1000);          // capacity 1024
+ *     producer:  ct_ring_put(&r, item);  ...  ct_ring_close(&r);
+ *     consumer:  while (ct_ring_get(&r, &item) == 0)
+ *                        work(item);     // EPIPE: closed and drained
+ *
+ * Guarantees
+ * ==========
+ * - Every item put (put returned 0) is returned by exactly one get, also
+ *   after close: gets drain what is left and return EPIPE only once the
+ *   ring is closed *and* every put that succeeded has been taken.
+ * - FIFO by slot: items come out in the order their puts claimed a slot, so
+ *   each producer's items stay in its own order. A put that has claimed a
+ *   slot but not yet filled it holds up the gets behind it (they wait;
+ *   try_get returns EAGAIN even if later slots are already filled). So the
+ *   ring is not linearizable in the strict sense, and it is lock-free for
+ *   each side only as long as no claimer is suspended mid-operation (as
+ *   every array ring of this kind).
+ * - try_put/try_get never block or spin; EAGAIN means "full"/"empty" as
+ *   seen by that attempt.
+ * - Blocking: a blocked caller spins at most CT_RING_SPIN tries, then
+ *   parks; wakeups are never lost (see the protocol below). Not FIFO among
+ *   waiters.
+ * - Thread safety: every function may be called concurrently with every
+ *   other, from any thread, except _init and _destroy, which need exclusive
+ *   access (no thread inside or blocked in a ring function).
+ * - No allocation after ct_ring_init. No function sets errno or prints.
+ *
+ * Implementation notes
+ * ====================
+ * Slots. cells[i] holds `seq` and `item`. With cap = mask + 1 slots, slot i
+ * serves positions i, i + cap, i + 2 cap, ... and its seq says whose turn
+ * it is:
+ *
+ *   seq == 2p       the slot is free for the put claiming position p
+ *   seq == 2p + 1   the slot holds the item put at position p
+ *
+ * (Vyukov uses p and p + 1; doubling keeps "holds the item of p" apart
+ * from "free for p + cap" when cap is 1.) `tail` is the next position to
+ * put (plus CT_RING_CLOSED once closed), `head` the next position to get;
+ * both only grow (2^63 puts, centuries, before a wrap). A put reads
+ * cells[tail & mask].seq: equal to 2 tail, it claims the position by CAS
+ * tail -> tail + 1, writes the item and publishes it with seq = 2 tail + 1;
+ * below that, the slot still holds the item put one lap earlier: the ring
+ * is full. A get mirrors this with head and seq == 2 head + 1, then sets
+ * seq = 2 (head + cap) to hand the slot to the put one lap later. `item`
+ * is a plain field: its write happens-before its read through the seq
+ * store/load pair, and the read happens-before the next lap's write.
+ *
+ * Closing. ct_ring_close sets CT_RING_CLOSED in `tail` (atomic OR), so no
+ * put can claim a position afterwards (its CAS from the flag-less value
+ * fails) and the final tail T is fixed. A get at position head returns
+ * EPIPE only if the flag is set and head == T; if head < T the put of that
+ * position has claimed it and will publish, so the get waits for it.
+ *
+ * Memory ordering. All ring atomics use memory_order_seq_cst. On x86-64
+ * loads and CAS cost nothing extra, and each operation's one slot store
+ * (publish or free) gets a full barrier; on AArch64 they are ldar/stlr.
+ * The parking protocol needs it: it is a store-buffer (Dekker) pattern
+ * between "publish an item, then look for parked consumers" and "register
+ * as parked, then look for an item", and only a single total order of
+ * these operations guarantees that one side sees the other.
+ *
+ * Parking protocol (consumers; producers mirror it with "room" for "item",
+ * not_full for not_empty, tail for head). Each side has an eventcount:
+ * `seq` (the futex word, bumped by every notify) and `waiters` (threads
+ * registered to park).
+ *
+ *   wait:    try up to CT_RING_SPIN times; then waiters++; key = seq;
+ *            try again; if that fails, ct__wait(&seq, key, deadline);
+ *            waiters--; repeat from the top (so a thread that was woken, or
+ *            timed out, always tries once more before it gives up).
+ *   notify:  after every successful put: if not_empty.waiters > 0:
+ *            seq++, wake 1 (a get likewise notifies not_full).
+ *   baton:   after every successful get: if not_empty.waiters > 0 and the
+ *            slot now at head already holds an item: seq++, wake 1; if the
+ *            ring is closed and now drained: seq++, wake all.
+ *   close:   set the flag, then seq++ and wake all, on both sides.
+ *
+ * Why no wakeup is lost. Say consumer C registered, read its key and failed
+ * its try. An item becomes gettable in one of two ways: a put fills the
+ * slot at head, or a get moves head onto a slot that was already filled
+ * (its producer notified while an earlier slot was claimed but still
+ * empty, so the consumer it woke found nothing and parked again). Take the
+ * publishing store, or the head CAS, in the total order of seq_cst
+ * operations. If it comes before C's `waiters++`, C's try (after it) sees
+ * the item. If after, the put's (or the baton's) load of `waiters` sees C
+ * and notifies: if the bump follows C's key read, ct__wait does not sleep
+ * or is woken; if C's key read already saw the bump, C's try (after it)
+ * saw the item. A notify wakes one parked thread, maybe not C; but a
+ * woken thread always tries again, and if it finds nothing, a get took
+ * the item and passed the baton (or the next slot is not filled yet, and
+ * its put will notify). A timed waiter whose deadline passes as it is
+ * woken still tries once more, so it cannot swallow the wakeup. Close
+ * wakes everyone; a get still waiting for a put that claimed its slot
+ * before the close parks again, and the get that takes the last item of a
+ * closed ring wakes everyone for EPIPE. With nobody parked, waiters == 0
+ * and put/get make no system call.
+ *
+ * Memory: sizeof(ct_ring) is 4 * CT_CACHE_LINE = 256 bytes (the read-only
+ * fields, tail, head and the two eventcounts each on their own cache
+ * line), plus CT_RING_SLOT_SIZE = 16 bytes per slot (seq + item), allocated
+ * by ct_ring_init.
+ */
+#ifndef CONTEND_RING_H
+#define CONTEND_RING_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <contend/atomic.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One slot: seq says whose turn it is (see above), item is the payload. */
+typedef struct ct_ring_cell {
+	ct_atomic_u64 seq;
+	void *item;
+} ct_ring_cell;
+
+/* An eventcount: threads park on `seq` while `waiters` counts them. */
+typedef struct ct_ring_ec {
+	ct_atomic_u32 seq;	/* futex word; bumped by every notify */
+	ct_atomic_u32 waiters;	/* threads between registering and leaving */
+} ct_ring_ec;
+
+typedef struct ct_ring {
+	/* Set by init, then only read. */
+	ct_ring_cell *cells;	/* mask + 1 slots */
+	uint64_t mask;		/* capacity - 1; capacity is a power of two */
+	char pad0[CT_CACHE_LINE - sizeof(ct_ring_cell *) - sizeof(uint64_t)];
+	/* Next position to put, | CT_RING_CLOSED once closed. Only grows:
+	 * producers CAS it +1 (never once the flag is set), close ORs the flag. */
+	ct_atomic_u64 tail;
+	char pad1[CT_CACHE_LINE - sizeof(uint64_t)];
+	/* Next position to get; head <= tail. Consumers CAS it +1. */
+	ct_atomic_u64 head;
+	char pad2[CT_CACHE_LINE - sizeof(uint64_t)];
+	/* Read (waiters) by every operation; written only by threads that
+	 * park (waiters) and by notifies, which happen only when they do. */
+	ct_ring_ec not_empty;	/* consumers park here */
+	ct_ring_ec not_full;	/* producers park here */
+	char pad3[CT_CACHE_LINE - 2 * sizeof(ct_ring_ec)];
+} ct_ring;
+
+/* The bit of `tail` that marks a closed ring (positions stay below it). */
+#define CT_RING_CLOSED ((uint64_t)1 << 63)
+
+/* Bytes per slot. */
+#define CT_RING_SLOT_SIZE 16
+
+/* The largest capacity accepted: a power of two whose slots fit in half the address space. */
+#define CT_RING_CAPACITY_MAX \
+	(((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1)) / CT_RING_SLOT_SIZE)
+
+/* Tries a blocked put/get makes (with the CPU's pause hint) before parking. */
+#define CT_RING_SPIN 100
+
+/*
+ * Initializes an empty, open ring with room for `capacity` items rounded up
+ * to a power of two, and allocates its slots. Returns 0, EINVAL (capacity
+ * is 0 or above CT_RING_CAPACITY_MAX) or ENOMEM (r is left uninitialized).
+ */
+int ct_ring_init(ct_ring *r, size_t capacity);
+
+/* Frees the slots. Items still in the ring are dropped (not freed). */
+void ct_ring_destroy(ct_ring *r);
+
+/*
+ * Appends item, blocking (spin, then park) while the ring is full.
+ * Returns 0, or EPIPE if the ring is closed (before or while blocked).
+ */
+int ct_ring_put(ct_ring *r, void *item);
+
+/* Appends item if there is room. Never blocks. Returns 0, EAGAIN (full), EPIPE (closed). */
+int ct_ring_try_put(ct_ring *r, void *item);
+
+/*
+ * As ct_ring_put, waiting at most timeout_ns nanoseconds (relative,
+ * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (still full at the
+ * deadline) or EPIPE (closed).
+ */
+int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns);
+
+/*
+ * Removes the oldest item into *item, blocking (spin, then park) while the
+ * ring is empty. Returns 0, or EPIPE once the ring is closed and drained
+ * (*item untouched).
+ */
+int ct_ring_get(ct_ring *r, void **item);
+
+/*
+ * Removes the oldest item if it is there. Never blocks. Returns 0, EAGAIN
+ * (empty, or the oldest slot is claimed by a put still filling it) or EPIPE
+ * (closed and drained).
+ */
+int ct_ring_try_get(ct_ring *r, void **item);
+
+/*
+ * As ct_ring_get, waiting at most timeout_ns nanoseconds (relative,
+ * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (nothing to get by
+ * the deadline) or EPIPE (closed and drained).
+ */
+int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns);
+
+/* Closes the ring (idempotent) and wakes every blocked put and get. See above. */
+void ct_ring_close(ct_ring *r);
+
+/*
+ * Items in the ring (claimed by puts and not yet taken by gets): a snapshot,
+ * 0 <= size <= capacity, stale at once.
+ */
+size_t ct_ring_size(const ct_ring *r);
+
+/* The real capacity: the one asked for, rounded up to a power of two. */
+size_t ct_ring_capacity(const ct_ring *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

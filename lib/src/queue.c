@@ -1,0 +1,245 @@
+/*
+ * queue.c — ct_queue: bounded FIFO on one ct_mutex and three ct_conds.
+ *
+ * See contend/queue.h for the contract. Every function takes `lock` for its
+ * whole run (except size/capacity), so the invariants below hold whenever
+ * the mutex is free:
+ *
+ *   0 <= count <= capacity; items are buf[(head + i) % capacity], i < count
+ *   unfinished = puts - task_done calls (never below 0: EINVAL instead)
+ *   closed only goes 0 -> 1; while closed, count only goes down
+ *   getters/putters/joiners = threads inside the wait loop of get/put/join
+ *
+ * A waiter increments its count before waiting and decrements it after it
+ * reacquires the mutex, so a thread that changes the state under the mutex
+ * sees every thread that could be waiting for that change, and signals only
+ * when there is one.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include <contend/queue.h>
+
+#include "internal.h"
+#include "wait.h"
+
+int ct_queue_init(ct_queue *q, size_t capacity)
+{
+	if (capacity == 0 || capacity > CT_QUEUE_CAPACITY_MAX)
+		return EINVAL;
+	void **buf = malloc(capacity * sizeof *buf);
+	if (!buf)
+		return ENOMEM;
+	ct_mutex_init(&q->lock);
+	ct_cond_init(&q->not_empty);
+	ct_cond_init(&q->not_full);
+	ct_cond_init(&q->all_tasks_done);
+	q->buf = buf;
+	q->capacity = capacity;
+	q->head = 0;
+	/* Relaxed: init has exclusive access; publishing q to other threads
+	 * is the caller's job (thread creation, a release store, ...). */
+	atomic_store_explicit(&q->count, 0, memory_order_relaxed);
+	q->unfinished = 0;
+	q->closed = 0;
+	q->getters = 0;
+	q->putters = 0;
+	q->joiners = 0;
+	return 0;
+}
+
+void ct_queue_destroy(ct_queue *q)
+{
+	free(q->buf);
+	q->buf = NULL;
+	ct_cond_destroy(&q->all_tasks_done);
+	ct_cond_destroy(&q->not_full);
+	ct_cond_destroy(&q->not_empty);
+	ct_mutex_destroy(&q->lock);
+}
+
+/*
+ * Waits on c (lock held) until signalled or until deadline_ns.
+ * Returns false if the deadline had already passed (nothing waited), true
+ * otherwise; the caller re-checks its condition in both cases, so a wakeup
+ * that coincides with a timeout is never thrown away.
+ */
+static bool queue_wait(ct_queue *q, ct_cond *c, uint64_t deadline_ns)
+{
+	if (deadline_ns != CT_DEADLINE_NONE && ct__now_ns() >= deadline_ns)
+		return false;
+	(void)ct__cond_wait_until(c, &q->lock, deadline_ns);
+	return true;
+}
+
+/*
+ * put in all three forms: block = false is try_put (EAGAIN when full);
+ * otherwise waits until deadline_ns (CT_DEADLINE_NONE: forever) and then
+ * returns ETIMEDOUT.
+ */
+static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
+{
+	int rc;
+
+	ct_mutex_lock(&q->lock);
+	for (;;) {
+		if (q->closed) {
+			rc = EPIPE;
+			break;
+		}
+		/* Relaxed: count is only written under lock, which we hold. */
+		size_t count = atomic_load_explicit(&q->count, memory_order_relaxed);
+		if (count < q->capacity) {
+			size_t tail = q->head + count;
+			if (tail >= q->capacity)
+				tail -= q->capacity;
+			q->buf[tail] = item;
+			/* Relaxed: other writers hold the lock; size() only
+			 * wants a snapshot and reads no item through it. */
+			atomic_store_explicit(&q->count, count + 1, memory_order_relaxed);
+			q->unfinished++;
+			if (q->getters > 0)
+				ct_cond_signal(&q->not_empty);
+			rc = 0;
+			break;
+		}
+		if (!block) {
+			rc = EAGAIN;
+			break;
+		}
+		q->putters++;
+		bool waited = queue_wait(q, &q->not_full, deadline_ns);
+		q->putters--;
+		if (!waited) {
+			rc = ETIMEDOUT;
+			break;
+		}
+	}
+	ct_mutex_unlock(&q->lock);
+	return rc;
+}
+
+/* get in all three forms; see queue_put. */
+static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
+{
+	int rc;
+
+	ct_mutex_lock(&q->lock);
+	for (;;) {
+		/* Relaxed: count is only written under lock, which we hold. */
+		size_t count = atomic_load_explicit(&q->count, memory_order_relaxed);
+		if (count > 0) {
+			*item = q->buf[q->head];
+			q->head++;
+			if (q->head == q->capacity)
+				q->head = 0;
+			/* Relaxed: as in queue_put. */
+			atomic_store_explicit(&q->count, count - 1, memory_order_relaxed);
+			if (q->putters > 0)
+				ct_cond_signal(&q->not_full);
+			rc = 0;
+			break;
+		}
+		if (q->closed) {
+			rc = EPIPE;
+			break;
+		}
+		if (!block) {
+			rc = EAGAIN;
+			break;
+		}
+		q->getters++;
+		bool waited = queue_wait(q, &q->not_empty, deadline_ns);
+		q->getters--;
+		if (!waited) {
+			rc = ETIMEDOUT;
+			break;
+		}
+	}
+	ct_mutex_unlock(&q->lock);
+	return rc;
+}
+
+int ct_queue_put(ct_queue *q, void *item)
+{
+	return queue_put(q, item, true, CT_DEADLINE_NONE);
+}
+
+int ct_queue_try_put(ct_queue *q, void *item)
+{
+	return queue_put(q, item, false, 0);
+}
+
+int ct_queue_put_for(ct_queue *q, void *item, uint64_t timeout_ns)
+{
+	return queue_put(q, item, true, ct__deadline(timeout_ns));
+}
+
+int ct_queue_get(ct_queue *q, void **item)
+{
+	return queue_get(q, item, true, CT_DEADLINE_NONE);
+}
+
+int ct_queue_try_get(ct_queue *q, void **item)
+{
+	return queue_get(q, item, false, 0);
+}
+
+int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns)
+{
+	return queue_get(q, item, true, ct__deadline(timeout_ns));
+}
+
+void ct_queue_close(ct_queue *q)
+{
+	ct_mutex_lock(&q->lock);
+	if (!q->closed) {
+		q->closed = 1;
+		/* Getters block only while the queue is empty, and no put
+		 * succeeds from now on: each woken getter returns EPIPE. Each
+		 * woken putter returns EPIPE. */
+		if (q->getters > 0)
+			ct_cond_broadcast(&q->not_empty);
+		if (q->putters > 0)
+			ct_cond_broadcast(&q->not_full);
+	}
+	ct_mutex_unlock(&q->lock);
+}
+
+size_t ct_queue_size(const ct_queue *q)
+{
+	/* Relaxed: a snapshot of a value kept in [0, capacity] by every
+	 * writer; nothing else is read through it. */
+	return atomic_load_explicit(&q->count, memory_order_relaxed);
+}
+
+size_t ct_queue_capacity(const ct_queue *q)
+{
+	return q->capacity;
+}
+
+int ct_queue_task_done(ct_queue *q)
+{
+	int rc = 0;
+
+	ct_mutex_lock(&q->lock);
+	if (q->unfinished == 0) {
+		rc = EINVAL;
+	} else if (--q->unfinished == 0 && q->joiners > 0) {
+		ct_cond_broadcast(&q->all_tasks_done);
+	}
+	ct_mutex_unlock(&q->lock);
+	return rc;
+}
+
+void ct_queue_join(ct_queue *q)
+{
+	ct_mutex_lock(&q->lock);
+	while (q->unfinished > 0) {
+		q->joiners++;
+		ct_cond_wait(&q->all_tasks_done, &q->lock);
+		q->joiners--;
+	}
+	ct_mutex_unlock(&q->lock);
+}
