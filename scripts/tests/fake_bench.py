@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""A stand-in for contend-bench that scripts/sweep can drive in tests.
+
+Speaks the same flags (--list, --threads, --place, --duration and the
+--benchmark_* ones the sweep uses), prints Google Benchmark-style console
+lines and writes Google Benchmark 1.7.1-shaped JSON incrementally (as the
+real JSON reporter does, so a killed run leaves a truncated file).
+
+Misbehaviour on demand, for tests (environment, regexes on names):
+  FAKE_BENCH_HANG   matching benchmarks never finish
+  FAKE_BENCH_CRASH  matching benchmarks abort the process
+  FAKE_BENCH_ERROR  matching benchmarks report error_occurred
+  FAKE_BENCH_SLEEP  seconds each benchmark takes (default: --duration)
+  FAKE_BENCH_LOG    file to append each invocation's argv to
+"""
+import json
+import os
+import re
+import sys
+import time
+
+IMPLS = {
+    "c2c": ["line"],
+    "counter": ["racy", "atomic", "ct_mutex", "pthread_mutex"],
+    "mutex": ["ct_mutex", "pthread_mutex"],
+    "queue": ["ct_queue", "pthread_queue"],
+}
+BASE_OPS = {"racy": 9e8, "atomic": 1.5e8, "ct_mutex": 1.2e8, "pthread_mutex": 1e8,
+            "ct_queue": 4.5e6, "pthread_queue": 4e6, "line": 2.1e6}
+
+
+def parse_list(text):
+    out = []
+    for part in text.split(","):
+        if "-" in part and part[0].isdigit():
+            a, b = part.split("-")
+            out.extend(range(int(a), int(b) + 1))
+        else:
+            out.append(int(part) if part.isdigit() else part)
+    return out
+
+
+def names(threads, places):
+    out = []
+    for a, b in ((0, 1), (1, 0)):
+        out.append("c2c/line/pair:%d-%d/threads:2/place:cpus:%d,%d" % (a, b, a, b))
+    for fam in ("counter", "mutex", "queue"):
+        for impl in IMPLS[fam]:
+            for p in places:
+                if fam == "queue":
+                    for t in sorted({2, max(2, threads[-1] // 2 * 2)}):
+                        out.append("queue/%s/pc:%dx%d/cap:16/mode:block/threads:%d/place:%s"
+                                   % (impl, t // 2, t // 2, t, p))
+                    continue
+                for t in threads:
+                    param = "cs_ns:0/" if fam == "mutex" else ""
+                    out.append("%s/%s/%sthreads:%d/place:%s" % (fam, impl, param, t, p))
+    return out
+
+
+def main(argv):
+    opts = {"threads": "1,2", "place": "compact", "duration": "0.01",
+            "benchmark_repetitions": "1"}
+    listing = False
+    for a in argv:
+        if a == "--list":
+            listing = True
+            continue
+        m = re.match(r"^--([a-z_]+)=(.*)$", a)
+        if not m:
+            print("contend-bench: unknown argument '%s'" % a, file=sys.stderr)
+            return 2
+        opts[m.group(1)] = m.group(2)
+    log = os.environ.get("FAKE_BENCH_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(json.dumps(argv) + "\n")
+    threads = parse_list(opts["threads"])
+    places = opts["place"].split(",")
+    all_names = names(threads, places)
+    flt = opts.get("benchmark_filter")
+    if flt:
+        all_names = [n for n in all_names if re.search(flt, n + "/manual_time")]
+    if listing:
+        for n in all_names:
+            print(n)
+        return 0
+    reps = int(opts["benchmark_repetitions"])
+    sleep = float(os.environ.get("FAKE_BENCH_SLEEP", opts["duration"]))
+    out = opts.get("benchmark_out")
+    f = open(out, "w") if out else None
+    ctx = {"date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "host_name": "fake",
+           "executable": sys.argv[0], "num_cpus": 2, "mhz_per_cpu": 2600,
+           "cpu_scaling_enabled": False, "caches": [], "load_avg": [0, 0, 0],
+           "library_build_type": "release", "contend_version": "fake"}
+    if f:
+        f.write('{\n  "context": %s,\n  "benchmarks": [\n' % json.dumps(ctx, indent=2)
+                .replace("\n", "\n  "))
+        f.flush()
+    print("Benchmark  Time  CPU  Iterations UserCounters...", flush=True)
+    first = True
+    for fi, n in enumerate(all_names):
+        for env, action in (("FAKE_BENCH_HANG", "hang"), ("FAKE_BENCH_CRASH", "crash")):
+            rx = os.environ.get(env)
+            if rx and re.search(rx, n):
+                if action == "hang":
+                    while True:
+                        time.sleep(1)
+                sys.stdout.flush()
+                os.abort()
+        time.sleep(sleep)
+        impl = n.split("/")[1]
+        t = int(re.search(r"threads:(\d+)", n).group(1))
+        rows = []
+        erx = os.environ.get("FAKE_BENCH_ERROR")
+        for r in range(reps):
+            b = {"name": n + "/manual_time", "family_index": fi, "per_family_instance_index": 0,
+                 "run_name": n + "/manual_time", "run_type": "iteration", "repetitions": reps,
+                 "repetition_index": r, "threads": 1}
+            if erx and re.search(erx, n):
+                b.update(error_occurred=True, error_message="fake failure", iterations=1,
+                         real_time=0.0, cpu_time=0.0, time_unit="ns")
+            else:
+                ops = BASE_OPS.get(impl, 1e7) / (1 if t == 1 else t) * (1 + 0.01 * r)
+                rt = 1e9 / ops
+                b.update(iterations=int(ops * 0.01), real_time=rt, cpu_time=rt * 1.2,
+                         time_unit="ns", cpu_per_op_ns=rt * 1.5, ctx_switches_per_op=0.0,
+                         fairness=0.95, max_ns=rt * 100, misplaced=0.0, ops_per_s=ops,
+                         p50_ns=rt, p90_ns=rt * 2, p999_ns=rt * 20, p99_ns=rt * 5,
+                         tail_frac=0.001)
+                if impl == "racy":
+                    b["lost_updates"] = 0.0 if t == 1 else b["iterations"] * 0.3
+            rows.append(b)
+            line = "%s/manual_time %10.1f ns %10.1f ns %10d" % (n, b["real_time"],
+                                                                  b["cpu_time"], b["iterations"])
+            print(line if not b.get("error_occurred") else
+                  "%s/manual_time ERROR OCCURRED: 'fake failure'" % n, flush=True)
+        if f:
+            for b in rows:
+                f.write(("" if first else ",\n") + "    " +
+                        json.dumps(b, indent=2).replace("\n", "\n    "))
+                first = False
+            f.flush()
+    if f:
+        f.write("\n  ]\n}\n")
+        f.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
