@@ -13,6 +13,8 @@ void ct_cond_init(ct_cond *c)
 {
 	atomic_init(&c->seq, 0);
 	atomic_init(&c->waiters, 0);
+	atomic_init(&c->requeues_started, 0);
+	atomic_init(&c->requeues_finished, 0);
 	atomic_init(&c->mutex, 0);
 }
 
@@ -31,13 +33,27 @@ int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline)
 	 * either the signaler sees this registration or we see its new seq. */
 	atomic_fetch_add_explicit(&c->waiters, 1, memory_order_seq_cst);
 	uint32_t seq = atomic_load_explicit(&c->seq, memory_order_seq_cst);
+	/* seq_cst: broadcasts finished before we can be in the wait queue. */
+	uint32_t finished = atomic_load_explicit(&c->requeues_finished, memory_order_seq_cst);
 
 	ct_mutex_unlock(m);
 	int r = ct__wait(&c->seq, seq, deadline);
 	atomic_fetch_sub_explicit(&c->waiters, 1, memory_order_relaxed);
-	/* We may have been requeued onto m: relock CONTENDED so the next
-	 * unlock wakes the next requeued waiter. */
-	ct__mutex_relock(m);
+	/*
+	 * A broadcast may have requeued us onto m's wait queue, and then a
+	 * ct_mutex_unlock woke us: we must relock CONTENDED so that the next
+	 * unlock wakes the next requeued thread. A broadcast counts itself in
+	 * requeues_started before it requeues and in requeues_finished after,
+	 * so if we were requeued, requeues_started (read now, after our wake)
+	 * differs from requeues_finished as we read it before waiting. If no
+	 * broadcast ran meanwhile (the common case: signal wakes), relock on
+	 * the normal path: it spins, and leaves m LOCKED, so our unlock makes
+	 * no system call. seq_cst: pairs with the broadcaster's increments.
+	 */
+	if (atomic_load_explicit(&c->requeues_started, memory_order_seq_cst) == finished)
+		ct_mutex_lock(m);
+	else
+		ct__mutex_relock(m);
 	return r;
 }
 
@@ -68,6 +84,9 @@ void ct_cond_broadcast(ct_cond *c)
 	/* Wake one; move the rest onto the mutex (woken one per unlock).
 	 * If seq moved on meanwhile (another signal), or the backend cannot
 	 * requeue, fall back to waking everyone: correct, just less polite. */
+	/* seq_cst: see ct__cond_wait_until; started before, finished after. */
+	atomic_fetch_add_explicit(&c->requeues_started, 1, memory_order_seq_cst);
 	if (m == NULL || ct__requeue(&c->seq, seq, &m->state) != 0)
 		ct__wake(&c->seq, CT_WAKE_ALL);
+	atomic_fetch_add_explicit(&c->requeues_finished, 1, memory_order_seq_cst);
 }

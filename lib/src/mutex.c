@@ -24,7 +24,9 @@ static const bool checked = CT_CHECKED;
  * park/wake round trip (~20 us on the reference VM), long enough to ride
  * out a short critical section on another core.
  */
+#ifndef CT_MUTEX_SPIN
 #define CT_MUTEX_SPIN 200
+#endif
 
 static void checked_fail(const char *op, const char *what, const ct_mutex *m)
 {

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 
 #include <contend/queue.h>
 
@@ -28,7 +27,7 @@ int ct_queue_init(ct_queue *q, size_t capacity)
 {
 	if (capacity == 0 || capacity > CT_QUEUE_CAPACITY_MAX)
 		return EINVAL;
-	void **buf = malloc(capacity * sizeof *buf);
+	void **buf = ct__alloc(capacity * sizeof *buf);
 	if (!buf)
 		return ENOMEM;
 	ct_mutex_init(&q->lock);
@@ -51,7 +50,7 @@ int ct_queue_init(ct_queue *q, size_t capacity)
 
 void ct_queue_destroy(ct_queue *q)
 {
-	free(q->buf);
+	ct__free(q->buf);
 	q->buf = NULL;
 	ct_cond_destroy(&q->all_tasks_done);
 	ct_cond_destroy(&q->not_full);
@@ -81,6 +80,7 @@ static bool queue_wait(ct_queue *q, ct_cond *c, uint64_t deadline_ns)
 static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 {
 	int rc;
+	bool wake_getter = false;
 
 	ct_mutex_lock(&q->lock);
 	for (;;) {
@@ -99,8 +99,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			 * wants a snapshot and reads no item through it. */
 			atomic_store_explicit(&q->count, count + 1, memory_order_relaxed);
 			q->unfinished++;
-			if (q->getters > 0)
-				ct_cond_signal(&q->not_empty);
+			wake_getter = q->getters > 0;
 			rc = 0;
 			break;
 		}
@@ -117,6 +116,11 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 		}
 	}
 	ct_mutex_unlock(&q->lock);
+	/* Signal after unlocking, so the woken getter does not run straight
+	 * into the lock we hold. Safe with ct_cond: the getter registered as
+	 * a waiter before it released the lock we then acquired. */
+	if (wake_getter)
+		ct_cond_signal(&q->not_empty);
 	return rc;
 }
 
@@ -124,6 +128,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 {
 	int rc;
+	bool wake_putter = false;
 
 	ct_mutex_lock(&q->lock);
 	for (;;) {
@@ -136,8 +141,7 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 				q->head = 0;
 			/* Relaxed: as in queue_put. */
 			atomic_store_explicit(&q->count, count - 1, memory_order_relaxed);
-			if (q->putters > 0)
-				ct_cond_signal(&q->not_full);
+			wake_putter = q->putters > 0;
 			rc = 0;
 			break;
 		}
@@ -158,6 +162,8 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 		}
 	}
 	ct_mutex_unlock(&q->lock);
+	if (wake_putter)	/* after unlocking: see queue_put */
+		ct_cond_signal(&q->not_full);
 	return rc;
 }
 

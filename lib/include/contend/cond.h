@@ -33,8 +33,12 @@
  * equivalent). They are then woken one at a time by successive
  * ct_mutex_unlock calls, instead of all waking at once to fight for the
  * mutex and all but one going back to sleep. This works because a thread
- * returning from a cond wait relocks the mutex in the CONTENDED state
- * (see mutex.h), so each unlock wakes the next requeued waiter.
+ * that may have been requeued relocks the mutex in the CONTENDED state
+ * (see mutex.h), so each unlock wakes the next requeued waiter. Whether a
+ * waiter may have been requeued is told by two counters a broadcast bumps
+ * before (`requeues_started`) and after (`requeues_finished`) requeueing:
+ * a waiter that saw no broadcast start since it began waiting relocks on
+ * the normal path, so a signal-woken waiter's unlock costs no extra wake.
  *
  * Implementation notes
  * ====================
@@ -47,7 +51,7 @@
  * acquiring it, the signaler's load of `waiters` cannot miss the waiter,
  * and the waiter's park cannot miss the new `seq`.
  * `mutex` remembers the mutex waiters use (the requeue target).
- * Memory: 16 bytes.
+ * Memory: 24 bytes.
  */
 #ifndef CONTEND_COND_H
 #define CONTEND_COND_H
@@ -63,11 +67,13 @@ extern "C" {
 typedef struct ct_cond {
 	ct_atomic_u32 seq;	/* signal sequence number, wraps */
 	ct_atomic_u32 waiters;	/* threads between registering and returning */
+	ct_atomic_u32 requeues_started;	/* broadcasts that began requeueing */
+	ct_atomic_u32 requeues_finished;	/* broadcasts done requeueing */
 	ct_atomic_uptr mutex;	/* (ct_mutex *) used by current waiters; set by them */
 } ct_cond;
 
 /* Static initializer: `ct_cond c = CT_COND_INIT;` equals ct_cond_init. */
-#define CT_COND_INIT { 0, 0, 0 }
+#define CT_COND_INIT { 0, 0, 0, 0, 0 }
 
 void ct_cond_init(ct_cond *c);
 

@@ -48,6 +48,20 @@
  * been called for every item put, which the consumers draining the queue
  * can still do.
  *
+ * Threads that stop
+ * =================
+ * No ct_queue function is a cancellation point: pthread_cancel does not
+ * release a thread blocked in put, get or join; the request stays pending
+ * until the thread reaches a cancellation point outside the library. An
+ * item changes hands when get returns 0, so a consumer that records the
+ * item before its next cancellation point loses none. A consumer that
+ * stops calling get mid-stream (returns, or is cancelled between calls)
+ * leaves the rest to the other consumers: no item is lost. A producer that
+ * stops mid-stream has put exactly the items whose puts returned 0; after
+ * close, consumers get exactly those, then EPIPE. To release threads
+ * blocked in put or get, close the queue. Asynchronous cancellation inside
+ * a queue function is undefined (it may leave the mutex held).
+ *
  * Implementation notes
  * ====================
  * All fields except `count` are read and written only under `lock`, so
@@ -64,7 +78,7 @@
  * whose timeout fires at the same moment is never lost: that waiter takes
  * the slot or item itself.
  *
- * Memory: sizeof(ct_queue) is 112 bytes on LP64, plus sizeof(void *)
+ * Memory: sizeof(ct_queue) is 136 bytes on LP64, plus sizeof(void *)
  * (8 bytes) per slot in the buffer allocated by ct_queue_init.
  */
 #ifndef CONTEND_QUEUE_H
@@ -120,8 +134,8 @@ int ct_queue_try_put(ct_queue *q, void *item);
 
 /*
  * As ct_queue_put, waiting at most timeout_ns nanoseconds (relative,
- * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (still full at the
- * deadline) or EPIPE (closed).
+ * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
+ * ETIMEDOUT (still full at the deadline) or EPIPE (closed).
  */
 int ct_queue_put_for(ct_queue *q, void *item, uint64_t timeout_ns);
 
@@ -136,8 +150,8 @@ int ct_queue_try_get(ct_queue *q, void **item);
 
 /*
  * As ct_queue_get, waiting at most timeout_ns nanoseconds (relative,
- * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (still empty at the
- * deadline) or EPIPE (closed and empty).
+ * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
+ * ETIMEDOUT (still empty at the deadline) or EPIPE (closed and empty).
  */
 int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns);
 

@@ -35,11 +35,12 @@
  * set before registering; the relaxed waiters decrement as a plain step.
  *
  * Bug switches (spin -DBUG_...):
- *   BUG_RELOCK_CAS      the relock after a wait uses ct_mutex_lock (CAS
- *                       0->1 first) instead of ct__mutex_relock: a requeued
+ *   BUG_RELOCK_CAS      a waiter that saw a broadcast start relocks with
+ *                       ct_mutex_lock (CAS 0->1 first) instead of
+ *                       ct__mutex_relock: a requeued
  *                       waiter's wakeup chain breaks (needs 2 waiters)
  *   BUG_SEQ_AFTER_UNLOCK the waiter reads seq after unlocking the mutex
- *                       (cond.c:173 moved below :175)
+ *                       (cond.c moved below :175)
  *   BUG_REQUEUE_NOWAKE  broadcast requeues everyone and wakes nobody
  *                       (FUTEX_CMP_REQUEUE with nr_wake 0), in futex.pml
  *   BUG_SIGNAL_EARLY_LOAD signal loads waiters before incrementing seq;
@@ -59,36 +60,45 @@
 
 byte seq;		/* ct_cond.seq */
 byte waiters;		/* ct_cond.waiters */
+byte rqstarted;		/* ct_cond.requeues_started */
+byte rqfinished;	/* ct_cond.requeues_finished */
 bool cmutex;		/* ct_cond.mutex != NULL */
 bool pred;		/* the user's predicate, under m */
 byte done;		/* threads finished */
 
 ltl terminates { <> (done == NT) }
 
-/* ct__cond_wait_until (cond.c:164-182); ret = OK or ETIMEDOUT */
+/* ct__cond_wait_until (cond.c); ret = OK or ETIMEDOUT */
 inline cond_wait(may_timeout)
 {
-	cmutex = true;		/* cond.c:169: store c->mutex, relaxed */
-	waiters++;		/* cond.c:172: fetch_add(&c->waiters, 1), seq_cst */
+	cmutex = true;		/* cond.c: store c->mutex, relaxed */
+	waiters++;		/* cond.c: fetch_add(&c->waiters, 1), seq_cst */
 #ifndef BUG_SEQ_AFTER_UNLOCK
-	myseq = seq;		/* cond.c:173: load c->seq, seq_cst */
+	myseq = seq;		/* cond.c: load c->seq, seq_cst */
 #endif
-	mutex_unlock();		/* cond.c:175: ct_mutex_unlock(m) */
+	myfinished = rqfinished;	/* cond.c: load c->requeues_finished, seq_cst */
+	mutex_unlock();		/* cond.c: ct_mutex_unlock(m) */
 #ifdef BUG_SEQ_AFTER_UNLOCK
 	myseq = seq;
 #endif
-	/* cond.c:176: ct__wait(&c->seq, seq, deadline) */
+	/* cond.c: ct__wait(&c->seq, seq, deadline) */
 	futex_wait(FA_SEQ, seq, myseq, may_timeout, wret);
 	myseq = 0;
-	waiters--;		/* cond.c:177: fetch_sub(&c->waiters, 1), relaxed */
+	waiters--;		/* cond.c ct__cond_wait_until: fetch_sub(&c->waiters, 1) */
+	/* cond.c: load requeues_started == finished (snapshot before waiting)? */
+	if
+	:: rqstarted == myfinished -> mutex_lock()	/* no broadcast since: ct_mutex_lock(m) */
+	:: else ->
 #ifdef BUG_RELOCK_CAS
-	mutex_lock()
+		mutex_lock()		/* bug: we may have been requeued */
 #else
-	mutex_relock()		/* cond.c:180: ct__mutex_relock(m) */
+		mutex_relock()		/* cond.c: ct__mutex_relock(m) */
 #endif
+	fi;
+	myfinished = 0
 }
 
-/* ct_cond_signal (cond.c:194-199) */
+/* ct_cond_signal (cond.c) */
 inline cond_signal()
 {
 #ifdef BUG_SIGNAL_EARLY_LOAD
@@ -99,30 +109,32 @@ inline cond_signal()
 	:: else -> skip
 	fi
 #else
-	seq++;			/* cond.c:196: fetch_add(&c->seq, 1), seq_cst */
-	if			/* cond.c:197: load c->waiters, seq_cst */
-	:: waiters != 0 -> futex_wake_one(FA_SEQ)	/* cond.c:198 */
+	seq++;			/* cond.c: fetch_add(&c->seq, 1), seq_cst */
+	if			/* cond.c: load c->waiters, seq_cst */
+	:: waiters != 0 -> futex_wake_one(FA_SEQ)	/* cond.c */
 	:: else -> skip
 	fi
 #endif
 }
 
-/* ct_cond_broadcast (cond.c:201-213) */
+/* ct_cond_broadcast (cond.c) */
 inline cond_broadcast()
 {
-	atomic { seq++; myseq = seq }	/* cond.c:203: fetch_add(&c->seq, 1) + 1 */
+	atomic { seq++; myseq = seq }	/* cond.c: fetch_add(&c->seq, 1) + 1 */
 	if
-	:: waiters == 0 -> skip		/* cond.c:205-206: return */
+	:: waiters == 0 -> skip		/* cond.c: return */
 	:: else ->
-		if			/* cond.c:207: load c->mutex; cond.c:211: m == NULL? */
-		:: !cmutex -> futex_wake_all(FA_SEQ)	/* cond.c:212 */
+		if			/* cond.c: load c->mutex; cond.c: m == NULL? */
+		:: !cmutex -> futex_wake_all(FA_SEQ)	/* cond.c */
 		:: else ->
-			/* cond.c:211: ct__requeue(&c->seq, seq, &m->state) */
+			rqstarted++;	/* cond.c: fetch_add(&c->requeues_started, 1) */
+			/* cond.c: ct__requeue(&c->seq, seq, &m->state) */
 			futex_requeue(FA_SEQ, seq, myseq, FA_MUTEX, ret);
 			if
-			:: ret != OK -> ret = OK; futex_wake_all(FA_SEQ)	/* cond.c:212 */
+			:: ret != OK -> ret = OK; futex_wake_all(FA_SEQ)	/* cond.c */
 			:: else -> skip
-			fi
+			fi;
+			rqfinished++	/* cond.c: fetch_add(&c->requeues_finished, 1) */
 		fi
 	fi;
 	myseq = 0
@@ -140,7 +152,7 @@ inline wake_waiters()
 proctype waiter(byte me)
 {
 	bool got, contended, may_timeout = (TIMED && me == 0);
-	byte ret, wret, myseq;
+	byte ret, wret, myseq, myfinished;
 
 	mutex_lock();				/* user: ct_mutex_lock(&m) */
 	do
