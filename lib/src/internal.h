@@ -2,8 +2,37 @@
 #ifndef CONTEND_INTERNAL_H
 #define CONTEND_INTERNAL_H
 
+#include <stddef.h>
+
 #include <contend/cond.h>
 #include <contend/mutex.h>
+
+/* Private symbols the shared library must not export (the tests link the
+ * static library, where they resolve as usual). */
+#if defined(__GNUC__)
+#define CT__HIDDEN __attribute__((visibility("hidden")))
+#else
+#define CT__HIDDEN
+/*
+ * Memory (alloc.c). Every allocation of the library goes through these two
+ * (only ct_queue_init and ct_ring_init allocate), so tests can make them
+ * fail and count what is left.
+ */
+void *ct__alloc(size_t size);	/* malloc, unless a test made it fail */
+void ct__free(void *p);		/* free of a ct__alloc block (NULL: nothing) */
+
+/*
+ * Test-only fault injection: after after_n more successful ct__alloc
+ * calls, every later one returns NULL (as malloc out of memory), until
+ * called again; after_n < 0 removes the limit (the default). Tests call it
+ * while no other thread is inside an init.
+ */
+CT__HIDDEN void ct__set_alloc_fail(long after_n);
+
+/* Test-only: blocks from ct__alloc not yet freed with ct__free. */
+CT__HIDDEN long ct__alloc_live(void);
+
+#endif
 
 /*
  * Acquires m on the slow path, in the CONTENDED state, without spinning:
@@ -17,5 +46,24 @@ void ct__mutex_relock(ct_mutex *m);
  * (CT_DEADLINE_NONE: none). Returns 0 or ETIMEDOUT; m is held on return.
  */
 int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline_ns);
+
+/*
+ * Memory (alloc.c). Every allocation of the library goes through these two
+ * (only ct_queue_init and ct_ring_init allocate), so tests can make them
+ * fail and count what is left.
+ */
+void *ct__alloc(size_t size);	/* malloc, unless a test made it fail */
+void ct__free(void *p);		/* free of a ct__alloc block (NULL: nothing) */
+
+/*
+ * Test-only fault injection: after after_n more successful ct__alloc
+ * calls, every later one returns NULL (as malloc out of memory), until
+ * called again; after_n < 0 removes the limit (the default). Tests call it
+ * while no other thread is inside an init.
+ */
+CT__HIDDEN void ct__set_alloc_fail(long after_n);
+
+/* Test-only: blocks from ct__alloc not yet freed with ct__free. */
+CT__HIDDEN long ct__alloc_live(void);
 
 #endif

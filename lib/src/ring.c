@@ -22,10 +22,10 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 
 #include <contend/ring.h>
 
+#include "internal.h"
 #include "wait.h"
 
 _Static_assert(sizeof(ct_ring_cell) == CT_RING_SLOT_SIZE, "slot size");
@@ -71,7 +71,7 @@ int ct_ring_init(ct_ring *r, size_t capacity)
 	size_t cap = 1;
 	while (cap < capacity)
 		cap <<= 1;
-	ct_ring_cell *cells = malloc(cap * sizeof *cells);
+	ct_ring_cell *cells = ct__alloc(cap * sizeof *cells);
 	if (!cells)
 		return ENOMEM;
 	/* atomic_init: init has exclusive access; publishing r to other
@@ -93,7 +93,7 @@ int ct_ring_init(ct_ring *r, size_t capacity)
 
 void ct_ring_destroy(ct_ring *r)
 {
-	free(r->cells);
+	ct__free(r->cells);
 	r->cells = NULL;
 }
 

@@ -26,6 +26,16 @@
  * - A waiter whose deadline passes locks its bucket: if still linked it
  *   unlinks itself and reports ETIMEDOUT; if not, a waker has claimed it
  *   and it waits for `woken` and reports 0, so a wake is never swallowed.
+ *
+ * Cancellation
+ * ============
+ * pthread_cond_wait and pthread_cond_timedwait are cancellation points;
+ * futex(2) through syscall() is not. So that no library call is a
+ * cancellation point on either backend (as contend/contend.h promises),
+ * ct__wait disables cancellation while it waits and restores the caller's
+ * state before it returns: a cancel sent meanwhile stays pending until the
+ * thread reaches a cancellation point of its own. (Acting on it here would
+ * unwind with the record still linked into a bucket.)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -116,6 +126,8 @@ int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns)
 		pthread_mutex_unlock(&b->lock);
 		return 0;
 	}
+	int cancel_state;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, &lot_condattr);
 	w.woken = false;
@@ -163,6 +175,7 @@ int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns)
 	}
 	pthread_cond_destroy(&w.cond);
 	pthread_mutex_destroy(&w.lock);
+	pthread_setcancelstate(cancel_state, NULL);
 	return result;
 }
 

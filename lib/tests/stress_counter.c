@@ -7,13 +7,23 @@
  * load then store: a race on the value, not a C data race) is run and its
  * lost updates reported: the scheduler may happen not to interleave, so
  * that count is informational only.
+ *
+ * Soak mode (scripts/soak): with CT_SOAK_SEED set to a number, the thread
+ * count (1-8), the increments per thread and lock_for's timeout are drawn
+ * from it instead. The last line is a machine-readable total:
+ *     TOTAL items=0 ops=N timeouts=N closes=0
+ * (ops: increments checked under a lock; timeouts: ETIMEDOUT returns of
+ * ct_mutex_lock_for).
  */
 #include <contend/mutex.h>
 #include <contend/rmutex.h>
 
 #include "test_util.h"
 
-enum { THREADS = 4 };
+enum { MAX_THREADS = 8 };
+static int threads = 4;
+static uint64_t lock_for_ns = 1000;
+static atomic_ulong lock_for_timeouts;
 
 enum mode { RACY, MUTEX, MUTEX_TRY, MUTEX_FOR, RMUTEX };
 static const char *const mode_name[] = { "unsynchronized", "ct_mutex_lock", "ct_mutex_trylock",
@@ -48,12 +58,17 @@ static void *run(void *arg)
 			counter++;
 			ct_mutex_unlock(&m);
 			break;
-		case MUTEX_FOR:
-			while (ct_mutex_lock_for(&m, 1000) != 0)
-				;
+		case MUTEX_FOR: {
+			unsigned long timeouts = 0;
+			while (ct_mutex_lock_for(&m, lock_for_ns) != 0)
+				timeouts++;
+			if (timeouts)
+				atomic_fetch_add_explicit(&lock_for_timeouts, timeouts,
+							  memory_order_relaxed);
 			counter++;
 			ct_mutex_unlock(&m);
 			break;
+		}
 		case RMUTEX:
 			ct_rmutex_lock(&r);
 			ct_rmutex_lock(&r);
@@ -68,19 +83,33 @@ static void *run(void *arg)
 
 int main(void)
 {
-	pthread_t t[THREADS];
+	pthread_t t[MAX_THREADS];
+	uint64_t checked = 0;
 	test_watchdog(100);
 	per_thread = (long)SCALED(200000);
-	CHECK(pthread_barrier_init(&start, NULL, THREADS) == 0);
+	const char *soak = getenv("CT_SOAK_SEED");
+	if (soak != NULL && *soak != '\0') {
+		uint64_t seed = strtoull(soak, NULL, 0), rng = seed * 0x9e3779b97f4a7c15u | 1;
+		rng ^= rng >> 29;
+		threads = 1 + (int)(rng % MAX_THREADS);
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		per_thread = (long)(SCALED(400000) / (uint64_t)threads / 4 +
+				    (rng >> 33) % (SCALED(400000) / (uint64_t)threads));
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		lock_for_ns = 100 + (rng >> 33) % 100000;
+		printf("soak seed %" PRIu64 ": %d threads, %ld increments each, lock_for %" PRIu64
+		       " ns\n", seed, threads, per_thread, lock_for_ns);
+	}
+	CHECK(pthread_barrier_init(&start, NULL, (unsigned)threads) == 0);
 
 	for (mode = RACY; mode <= RMUTEX; mode++) {
 		counter = 0;
 		atomic_store(&racy, 0);
 		uint64_t t0 = test_now_ns();
-		test_spawn(t, THREADS, run, NULL, 0);
-		test_join(t, THREADS);
+		test_spawn(t, threads, run, NULL, 0);
+		test_join(t, threads);
 		double s = (double)(test_now_ns() - t0) / 1e9;
-		long want = THREADS * per_thread;
+		long want = threads * per_thread;
 		if (mode == RACY) {
 			long got = atomic_load(&racy);
 			printf("%-26s %ld of %ld increments kept, %ld lost updates (%.1f%%), %.2f s\n",
@@ -90,8 +119,11 @@ int main(void)
 			printf("%-26s %ld of %ld increments kept, %.2f s\n", mode_name[mode], counter, want, s);
 			CHECK_EQ(counter, want);
 			CHECK_EQ(m.state, CT_MUTEX_UNLOCKED);
+			checked += (uint64_t)want;
 		}
 	}
 	pthread_barrier_destroy(&start);
+	printf("TOTAL items=0 ops=%" PRIu64 " timeouts=%lu closes=0\n", checked,
+	       atomic_load(&lock_for_timeouts));
 	return 0;
 }

@@ -9,6 +9,14 @@
  * 3. Events: two events ping-pong 10^4 times with set/clear.
  * 4. Broadcast rounds: 6 waiters, a broadcast per round; every waiter must
  *    observe every round.
+ *
+ * Soak mode (scripts/soak): with CT_SOAK_SEED set to a number, the counts
+ * of 1-4 and the consumers' timed-wait timeout are drawn from it instead.
+ * The last line is a machine-readable total:
+ *     TOTAL items=N ops=N timeouts=N closes=0
+ * (items: tickets consumed; ops: handoffs, tickets, event round trips and
+ * broadcast wakeups checked; timeouts: ETIMEDOUT returns of the timed
+ * waits).
  */
 #include <contend/cond.h>
 #include <contend/event.h>
@@ -41,6 +49,8 @@ enum { PRODUCERS = 3, CONSUMERS = 3 };
 static ct_cond tickets_cond = CT_COND_INIT;
 static long tickets, consumed, produced_done;
 static long tickets_each;
+static uint64_t ticket_wait_ns = 200000;
+static uint64_t ticket_timeouts;	/* under m */
 
 static void *produce(void *arg)
 {
@@ -68,8 +78,8 @@ static void *consume(void *arg)
 		while (tickets == 0 && produced_done < PRODUCERS) {
 			if (i % 2)
 				ct_cond_wait(&tickets_cond, &m);
-			else
-				(void)ct_cond_wait_for(&tickets_cond, &m, 200000);
+			else if (ct_cond_wait_for(&tickets_cond, &m, ticket_wait_ns) == ETIMEDOUT)
+				ticket_timeouts++;
 		}
 		if (tickets == 0)
 			break;
@@ -120,9 +130,28 @@ int main(void)
 {
 	pthread_t t[8];
 	test_watchdog(100);
+	handoffs = (long)SCALED(100000);
+	tickets_each = (long)SCALED(30000);
+	event_rounds = (long)SCALED(10000);
+	rounds = (long)SCALED(2000);
+	const char *soak = getenv("CT_SOAK_SEED");
+	if (soak != NULL && *soak != '\0') {
+		uint64_t seed = strtoull(soak, NULL, 0), rng = seed * 0x9e3779b97f4a7c15u | 1;
+		/* Each count between a quarter and twice its default. */
+		long *counts[] = { &handoffs, &tickets_each, &event_rounds, &rounds };
+		for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			long d = *counts[i];
+			*counts[i] = d / 4 + 1 + (long)((rng >> 33) % (uint64_t)(7 * d / 4));
+		}
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		ticket_wait_ns = 1000 + (rng >> 33) % 1000000;
+		printf("soak seed %" PRIu64 ": handoffs %ld, tickets %ld x %d, event rounds %ld, "
+		       "broadcast rounds %ld, timed wait %" PRIu64 " ns\n", seed, handoffs,
+		       tickets_each, PRODUCERS, event_rounds, rounds, ticket_wait_ns);
+	}
 
 	/* 1 */
-	handoffs = (long)SCALED(100000);
 	uint64_t t0 = test_now_ns();
 	for (long i = 0; i < 2; i++)
 		CHECK(pthread_create(&t[i], NULL, pingpong, (void *)(intptr_t)i) == 0);
@@ -131,7 +160,6 @@ int main(void)
 	printf("cond ping-pong: %ld handoffs, %.2f s\n", handoffs, (double)(test_now_ns() - t0) / 1e9);
 
 	/* 2 */
-	tickets_each = (long)SCALED(30000);
 	long per_consumer[CONSUMERS] = { 0 };
 	t0 = test_now_ns();
 	for (int i = 0; i < CONSUMERS; i++)
@@ -146,7 +174,6 @@ int main(void)
 	       (double)(test_now_ns() - t0) / 1e9);
 
 	/* 3 */
-	event_rounds = (long)SCALED(10000);
 	t0 = test_now_ns();
 	CHECK(pthread_create(&t[0], NULL, event_ponger, NULL) == 0);
 	for (long i = 0; i < event_rounds; i++) {
@@ -159,7 +186,6 @@ int main(void)
 	       (double)(test_now_ns() - t0) / 1e9);
 
 	/* 4 */
-	rounds = (long)SCALED(2000);
 	t0 = test_now_ns();
 	test_spawn(t, BWAITERS, round_waiter, NULL, 0);
 	ct_mutex_lock(&m);
@@ -175,5 +201,7 @@ int main(void)
 	CHECK_EQ(seen_total, BWAITERS * rounds);
 	printf("broadcast rounds: %ld rounds x %d waiters all released, %.2f s\n", rounds, BWAITERS,
 	       (double)(test_now_ns() - t0) / 1e9);
+	printf("TOTAL items=%ld ops=%ld timeouts=%" PRIu64 " closes=0\n", consumed,
+	       handoffs + consumed + 2 * event_rounds + seen_total, ticket_timeouts);
 	return 0;
 }

@@ -39,7 +39,20 @@
  * claiming a slot and filling or freeing it (CT_RING_TEST_DELAY), so that
  * the windows the parking protocol must survive are hit often.
  *
- * Exits 1 with a message on the first violation; a hang trips the watchdog.
+ * Soak mode (scripts/soak): with the environment variable CT_SOAK_SEED set
+ * to a number, main runs a selection drawn from that seed instead of the
+ * fixed matrix: for each implementation a few transfers with random
+ * producer and consumer counts (1-4 each), capacity, mode and item count,
+ * the timed mode's two timeouts drawn too, then lockstep, timeouts and
+ * close races with random modes, all with the checks above. The same seed
+ * draws the same selection (thread timing aside). Without it, nothing
+ * changes.
+ *
+ * The last line is a machine-readable total of what was checked:
+ *     TOTAL items=N ops=N timeouts=N closes=N
+ * (items delivered and checked, queue calls made, ETIMEDOUT returns seen,
+ * closes). Exits 1 with a message on the first violation; a hang trips
+ * the watchdog.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -153,8 +166,22 @@ enum { MAX_THREADS = 4 };
 #define STALL_NS (3ull * 1000 * 1000 * 1000)
 
 /* Timeouts of the timed mode: short ones make waiters time out while
- * wakeups are in flight; long ones make them park for real. */
-static const uint64_t timed_mode_timeouts_ns[] = { 20 * 1000, 1000 * 1000 };
+ * wakeups are in flight; long ones make them park for real. (Soak mode
+ * draws them; the main thread sets them before any thread starts.) */
+static uint64_t timed_mode_timeouts_ns[] = { 20 * 1000, 1000 * 1000 };
+
+/* Items per transfer configuration (soak mode draws it). */
+static uint64_t transfer_items = TRANSFER_ITEMS;
+
+/* What was checked, for the TOTAL line; main thread only, after joins. */
+static struct {
+	uint64_t items, ops, timeouts, closes;
+} totals;
+
+/* One thread's queue calls and ETIMEDOUT returns. */
+struct counts {
+	uint64_t ops, timeouts;
+};
 
 enum mode { MODE_BLOCK, MODE_TRY, MODE_TIMED, MODE_COUNT };
 static const char *const mode_names[MODE_COUNT] = { "block", "try", "timed" };
@@ -187,6 +214,7 @@ struct producer {
 	struct run *run;
 	int id;
 	uint64_t put;			/* items put successfully */
+	struct counts n;
 };
 
 struct consumer {
@@ -194,6 +222,7 @@ struct consumer {
 	uint64_t got;			/* items received */
 	uint64_t sum;			/* sum of item values received */
 	uint64_t next[MAX_THREADS];	/* per producer: lowest sequence still allowed */
+	struct counts n;
 };
 
 static void fail(const struct run *run, const char *what, uint64_t a, uint64_t b)
@@ -218,39 +247,45 @@ static void *item_encode(const struct run *run, int producer, uint64_t seq)
 	return (void *)(uintptr_t)((uint64_t)producer * run->per_producer + seq + 1);
 }
 
-static int put_item(const struct run *run, void *item, unsigned *turn)
+static int put_item(const struct run *run, void *item, unsigned *turn, struct counts *n)
 {
 	int rc;
 	switch (run->mode) {
 	case MODE_BLOCK:
+		n->ops++;
 		return run->impl->put(run->q, item);
 	case MODE_TRY:
-		while ((rc = run->impl->try_put(run->q, item)) == EAGAIN)
+		while (n->ops++, (rc = run->impl->try_put(run->q, item)) == EAGAIN)
 			sched_yield();
 		return rc;
 	default:
 		do {
 			uint64_t t = timed_mode_timeouts_ns[(*turn)++ % 2];
+			n->ops++;
 			rc = run->impl->put_for(run->q, item, t);
+			n->timeouts += rc == ETIMEDOUT;
 		} while (rc == ETIMEDOUT);
 		return rc;
 	}
 }
 
-static int get_item(const struct run *run, void **item, unsigned *turn)
+static int get_item(const struct run *run, void **item, unsigned *turn, struct counts *n)
 {
 	int rc;
 	switch (run->mode) {
 	case MODE_BLOCK:
+		n->ops++;
 		return run->impl->get(run->q, item);
 	case MODE_TRY:
-		while ((rc = run->impl->try_get(run->q, item)) == EAGAIN)
+		while (n->ops++, (rc = run->impl->try_get(run->q, item)) == EAGAIN)
 			sched_yield();
 		return rc;
 	default:
 		do {
 			uint64_t t = timed_mode_timeouts_ns[(*turn)++ % 2];
+			n->ops++;
 			rc = run->impl->get_for(run->q, item, t);
+			n->timeouts += rc == ETIMEDOUT;
 		} while (rc == ETIMEDOUT);
 		return rc;
 	}
@@ -264,7 +299,7 @@ static void *producer_main(void *arg)
 
 	for (uint64_t s = 0; s < run->per_producer; s++) {
 		lockstep_wait(run, &run->put_allow, s);
-		int rc = put_item(run, item_encode(run, p->id, s), &turn);
+		int rc = put_item(run, item_encode(run, p->id, s), &turn, &p->n);
 		if (rc == EPIPE)
 			break;
 		if (rc != 0)
@@ -286,7 +321,7 @@ static void *consumer_main(void *arg)
 
 	for (;;) {
 		lockstep_wait(run, &run->get_allow, c->got);
-		if ((rc = get_item(run, &item, &turn)) != 0)
+		if ((rc = get_item(run, &item, &turn, &c->n)) != 0)
 			break;
 		uint64_t v = (uint64_t)(uintptr_t)item;
 		uint64_t total = (uint64_t)run->producers * run->per_producer;
@@ -356,6 +391,12 @@ static void check_delivery(struct run *run, struct producer *prod, struct consum
 		fail(run, "checksum of items got != of items put", sum, want_sum);
 	if (run->impl->size(run->q) != 0)
 		fail(run, "size of a drained queue", run->impl->size(run->q), 0);
+	totals.items += got;
+	totals.closes++;
+	for (int i = 0; i < run->consumers; i++)
+		totals.ops += cons[i].n.ops, totals.timeouts += cons[i].n.timeouts;
+	for (int p = 0; p < run->producers; p++)
+		totals.ops += prod[p].n.ops, totals.timeouts += prod[p].n.timeouts;
 }
 
 /*
@@ -414,7 +455,7 @@ static void transfer(const struct queue_impl *impl, int producers, int consumers
 {
 	struct run run = {
 		.impl = impl, .mode = mode, .producers = producers, .consumers = consumers,
-		.per_producer = TRANSFER_ITEMS / (uint64_t)producers,
+		.per_producer = transfer_items / (uint64_t)producers,
 	};
 	struct producer prod[MAX_THREADS];
 	struct consumer cons[MAX_THREADS];
@@ -620,6 +661,10 @@ static void timeouts(const struct queue_impl *impl, enum side side, uint64_t *rn
 	CHECK(pthread_join(a, NULL) == 0);
 	CHECK(pthread_join(b, NULL) == 0);
 	CHECK_EQ(t.a_moved + t.b_moved, TIMEOUT_ROUNDS);
+	totals.items += TIMEOUT_ROUNDS;
+	totals.ops += 2 * TIMEOUT_ROUNDS + t.b_moved + 1;	/* A, main, B (+ its EPIPE) */
+	totals.timeouts += TIMEOUT_ROUNDS - t.a_moved;
+	totals.closes++;
 	printf("%-14s timeouts side:%s rounds:%" PRIu64 " (timed waiter won %" PRIu64 ") %.3f s\n",
 	       impl->name, side == SIDE_GET ? "get" : "put", (uint64_t)TIMEOUT_ROUNDS, t.a_moved,
 	       (double)(test_now_ns() - t0) / 1e9);
@@ -748,10 +793,57 @@ static void in_flight_close(const struct queue_impl *impl)
 		CHECK_EQ(f.get_rc[winner], 0);
 		CHECK(f.got[winner] == &f);
 		CHECK_EQ(f.get_rc[1 - winner], EPIPE);
+		totals.items++;
+		totals.ops += 3;
+		totals.closes++;
 		queue_free(impl, f.q);
 	}
 	printf("%-14s in-flight close rounds:%" PRIu64 " %.3f s\n", impl->name,
 	       (uint64_t)IN_FLIGHT_ROUNDS, (double)(test_now_ns() - t0) / 1e9);
+}
+
+static void print_totals(void)
+{
+	printf("TOTAL items=%" PRIu64 " ops=%" PRIu64 " timeouts=%" PRIu64 " closes=%" PRIu64 "\n",
+	       totals.items, totals.ops, totals.timeouts, totals.closes);
+}
+
+/* Soak mode: a selection drawn from seed (see the top of the file). */
+static int soak_main(uint64_t seed, const struct queue_impl *const *impls, size_t nimpls)
+{
+	static const size_t caps[] = { 1, 2, 3, 4, 7, 16, 64, 1000 };
+	uint64_t rng = seed * 0x9e3779b97f4a7c15u | 1;
+
+	/* Timed mode: one timeout of 1-100 us, one of 0.1-2 ms. */
+	timed_mode_timeouts_ns[0] = 1000 + xorshift(&rng) % (100 * 1000);
+	timed_mode_timeouts_ns[1] = 100 * 1000 + xorshift(&rng) % (1900 * 1000);
+	printf("soak seed %" PRIu64 ": timed-mode timeouts %" PRIu64 " ns, %" PRIu64 " ns\n", seed,
+	       timed_mode_timeouts_ns[0], timed_mode_timeouts_ns[1]);
+	for (size_t i = 0; i < nimpls; i++) {
+		const struct queue_impl *impl = impls[i];
+		for (int k = 0; k < 4; k++) {
+			int producers = 1 + (int)(xorshift(&rng) % MAX_THREADS);
+			int consumers = 1 + (int)(xorshift(&rng) % MAX_THREADS);
+			size_t cap = caps[xorshift(&rng) % (sizeof caps / sizeof caps[0])];
+			enum mode mode = (enum mode)(xorshift(&rng) % MODE_COUNT);
+			transfer_items = TRANSFER_ITEMS / 4 + xorshift(&rng) % (2 * TRANSFER_ITEMS);
+			transfer(impl, producers, consumers, cap, mode);
+		}
+		if (xorshift(&rng) % 2)
+			lockstep(impl, xorshift(&rng) % 2 ? MODE_BLOCK : MODE_TIMED);
+		timeouts(impl, xorshift(&rng) % 2 ? SIDE_GET : SIDE_PUT, &rng);
+		enum mode mode = (enum mode)(xorshift(&rng) % MODE_COUNT);
+		uint64_t t0 = test_now_ns(), rounds = 1 + CLOSE_ROUNDS / 5;
+		for (uint64_t r = 0; r < rounds; r++)
+			close_race(impl, mode, xorshift(&rng) % 2, &rng);
+		printf("%-14s close races mode:%-5s rounds:%" PRIu64 " %.3f s\n", impl->name,
+		       mode_names[mode], rounds, (double)(test_now_ns() - t0) / 1e9);
+	}
+	if (xorshift(&rng) % 2)
+		in_flight_close(&delayed_ring_impl);
+	printf("stress_queue: ok (soak seed %" PRIu64 ")\n", seed);
+	print_totals();
+	return 0;
 }
 
 int main(void)
@@ -763,6 +855,9 @@ int main(void)
 
 	test_watchdog(110);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *soak = getenv("CT_SOAK_SEED");
+	if (soak != NULL && *soak != '\0')
+		return soak_main(strtoull(soak, NULL, 0), impls, sizeof impls / sizeof impls[0]);
 	for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++) {
 		const struct queue_impl *impl = impls[i];
 		for (size_t k = 0; k < sizeof pc / sizeof pc[0]; k++)
@@ -786,5 +881,6 @@ int main(void)
 	}
 	in_flight_close(&delayed_ring_impl);
 	printf("stress_queue: ok\n");
+	print_totals();
 	return 0;
 }

@@ -54,7 +54,8 @@ int main(void)
 	CHECK_EQ(m.state, shared.state);
 	CHECK(ct_mutex_trylock(&m));
 	CHECK(!ct_mutex_trylock(&m));	/* same thread, held: fails, no deadlock */
-	CHECK_EQ(ct_mutex_lock_for(&m, 0), ETIMEDOUT);
+	/* (lock_for on a mutex the caller holds is self-deadlock: checked
+	 * builds abort on it, test_checked covers that.) */
 	ct_mutex_unlock(&m);
 	CHECK_EQ(m.state, CT_MUTEX_UNLOCKED);
 	CHECK_EQ(ct_mutex_lock_for(&m, 0), 0);

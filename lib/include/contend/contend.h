@@ -6,10 +6,17 @@
  *    makes sense, a static initializer (CT_MUTEX_INIT, ...).
  *  - Timeouts are relative nanoseconds measured on CLOCK_MONOTONIC
  *    (uint64_t timeout_ns), like Python's timeout= argument; 0 means "try
- *    once", UINT64_MAX means "forever" in practice.
+ *    once", UINT64_MAX means "forever" (deadlines saturate: such a wait
+ *    never returns ETIMEDOUT).
  *  - Errors are returned as positive errno values. The library never sets
  *    errno, never prints (except the checked-build abort message), and never
  *    allocates on a fast path (only ct_queue_init / ct_ring_init allocate).
+ *  - No function is a cancellation point: pthread_cancel does not release
+ *    a thread blocked in the library (the request stays pending until the
+ *    thread reaches a cancellation point of its own). Release blocked
+ *    threads by making progress possible, or with ct_queue_close /
+ *    ct_ring_close; cancel a thread only outside library calls. Asynchronous
+ *    cancellation (PTHREAD_CANCEL_ASYNCHRONOUS) inside a call is undefined.
  */
 #ifndef CONTEND_CONTEND_H
 #define CONTEND_CONTEND_H

@@ -41,6 +41,21 @@
  *   access (no thread inside or blocked in a ring function).
  * - No allocation after ct_ring_init. No function sets errno or prints.
  *
+ * Threads that stop
+ * =================
+ * No ct_ring function is a cancellation point: pthread_cancel does not
+ * release a thread blocked in put or get; the request stays pending until
+ * the thread reaches a cancellation point outside the library. An item
+ * changes hands when get returns 0, so a consumer that records the item
+ * before its next cancellation point loses none. A consumer that stops
+ * calling get mid-stream (returns, or is cancelled between calls) leaves
+ * the rest to the other consumers: no item is lost. A producer that stops
+ * mid-stream has put exactly the items whose puts returned 0; after close,
+ * consumers get exactly those, then EPIPE. To release threads blocked in
+ * put or get, close the ring. Asynchronous cancellation inside a ring
+ * function is undefined: a put stopped between claiming and filling its
+ * slot would hold up every get behind it forever.
+ *
  * Implementation notes
  * ====================
  * Slots. cells[i] holds `seq` and `item`. With cap = mask + 1 slots, slot i
@@ -194,8 +209,8 @@ int ct_ring_try_put(ct_ring *r, void *item);
 
 /*
  * As ct_ring_put, waiting at most timeout_ns nanoseconds (relative,
- * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (still full at the
- * deadline) or EPIPE (closed).
+ * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
+ * ETIMEDOUT (still full at the deadline) or EPIPE (closed).
  */
 int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns);
 
@@ -215,8 +230,8 @@ int ct_ring_try_get(ct_ring *r, void **item);
 
 /*
  * As ct_ring_get, waiting at most timeout_ns nanoseconds (relative,
- * CLOCK_MONOTONIC; 0 = try once). Returns 0, ETIMEDOUT (nothing to get by
- * the deadline) or EPIPE (closed and drained).
+ * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
+ * ETIMEDOUT (nothing to get by the deadline) or EPIPE (closed and drained).
  */
 int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns);
 
