@@ -18,6 +18,22 @@
  * Waiting spins briefly only when the team plus the driver fit on the
  * allowed PUs; otherwise waiters park at once, so an oversubscribed team
  * never burns CPU at the barrier.
+ *
+ * Watchdog
+ * ========
+ * While it waits for a command, the driver watches the team's progress
+ * (budget claims and arrivals, which only grow during a command). No
+ * progress for --watchdog seconds (and 20 times the batch's expected time)
+ * is a hang: the driver gives up on the team (team_abandon), reports the
+ * benchmark as an error (error_occurred / error_message in the results,
+ * and one line on stderr) and the run goes on with the next benchmark,
+ * which gets a fresh team. The stuck workers cannot be reclaimed, since
+ * they may be blocked inside the object under test: their threads are
+ * detached and left where they are, and the team's memory, the object
+ * included, is leaked rather than freed under them. Workers that spin
+ * rather than block keep a CPU busy for the rest of the run. Later runs of
+ * a benchmark that hung (repetitions) are skipped with an error at once,
+ * and contend-bench exits with status 1 at the end.
  */
 #include "harness.h"
 
@@ -138,6 +154,7 @@ struct team_impl {
 	atomic_int live;		/* workers that count as arrivals */
 	bool spin;			/* waiters may spin before parking */
 	uint64_t watchdog_ns;		/* the current command's limit */
+	uint64_t stalled_ns;		/* how long it made no progress, once hung */
 	int cmd;			/* written by the driver before a release */
 	int status;			/* SETUP/TEARDOWN result from worker 0 */
 	char err[256];			/* its reason */
@@ -222,39 +239,60 @@ static void arrive(struct team_impl *ti, unsigned g)
 	}
 }
 
-/* Driver side: wait until every worker arrived for generation g. */
-static void wait_done(struct team_impl *ti, unsigned g)
+/*
+ * What the team has visibly done during the current command: budget
+ * claims and arrivals, which only grow until the next command. Relaxed:
+ * compared only with an earlier value of itself.
+ */
+static uint64_t team_progress(struct team_impl *ti)
+{
+	return (uint64_t)atomic_load_explicit(&ti->pub.claimed[0], memory_order_relaxed) +
+	       (uint64_t)atomic_load_explicit(&ti->pub.claimed[1], memory_order_relaxed) +
+	       atomic_load_explicit(&ti->arrived, memory_order_relaxed);
+}
+
+/*
+ * Driver side: wait until every worker arrived for generation g. Returns
+ * false if the team made no progress for the watchdog's limit: a hang (see
+ * "Watchdog" at the top); the caller must then abandon the team.
+ */
+static bool wait_done(struct team_impl *ti, unsigned g)
 {
 	if (ti->spin) {
 		for (int i = 0; i < WAIT_SPINS; i++) {
 			if (atomic_load_explicit(&ti->done, memory_order_acquire) == g)
-				return;
+				return true;
 			ctb_relax();
 		}
 	}
-	uint64_t start = ctb_now_ns();
+	uint64_t dog = (uint64_t)(ctb_cfg.watchdog_s * 1e9);
+	uint64_t limit = ti->watchdog_ns > dog ? ti->watchdog_ns : dog;
+	/* Park in slices short enough to notice a short --watchdog in time. */
+	uint64_t slice_ns = limit / 4 < 1000000000u ? limit / 4 : 1000000000u;
+	if (slice_ns < 1000000u)
+		slice_ns = 1000000u;
+	uint64_t last = team_progress(ti), since = ctb_now_ns();
 	for (;;) {
 		unsigned d = atomic_load_explicit(&ti->done, memory_order_acquire);
 		if (d == g)
-			return;
-		struct timespec slice = { 1, 0 };
+			return true;
+		struct timespec slice = { (time_t)(slice_ns / 1000000000u),
+					  (long)(slice_ns % 1000000000u) };
 		park(&ti->done, d, &slice);
-		/*
-		 * A command running longer than --watchdog and 20 times its
-		 * estimate is a hang: abort, naming the benchmark.
-		 */
-		uint64_t dog = (uint64_t)(ctb_cfg.watchdog_s * 1e9);
-		uint64_t limit = ti->watchdog_ns > dog ? ti->watchdog_ns : dog;
-		if (ctb_now_ns() - start > limit) {
-			fprintf(stderr, "contend-bench: %s: workers did not finish in %.0f s (deadlock?)\n",
-				ti->pub.bench->name, (double)limit * 1e-9);
-			_exit(1);
+		uint64_t now = ctb_now_ns(), p = team_progress(ti);
+		if (p != last) {
+			last = p;
+			since = now;
+		} else if (now - since > limit &&
+			   atomic_load_explicit(&ti->done, memory_order_acquire) != g) {
+			ti->stalled_ns = now - since;
+			return false;
 		}
 	}
 }
 
-/* Driver side: run one command on the team and wait for it. */
-static void command(struct team_impl *ti, int cmd)
+/* Driver side: run one command on the team and wait for it (false: hung). */
+static bool command(struct team_impl *ti, int cmd)
 {
 	ti->cmd = cmd;
 	atomic_store_explicit(&ti->arrived, 0, memory_order_relaxed);
@@ -262,7 +300,7 @@ static void command(struct team_impl *ti, int cmd)
 	/* Release: publishes cmd, arrived = 0 and the per-run inputs. */
 	atomic_store_explicit(&ti->gen, g, memory_order_release);
 	unpark_all(&ti->gen);
-	wait_done(ti, g);
+	return wait_done(ti, g);
 }
 
 static bool bound(const struct ctb_worker *w)
@@ -352,6 +390,39 @@ static void team_destroy(struct team_impl *ti)
 	free(ti);
 }
 
+static struct team_impl *current;	/* the team of the benchmark running now */
+static int watchdog_stops;		/* teams abandoned by the watchdog */
+
+/*
+ * Gives up on a team that made no progress for the watchdog's limit (see
+ * "Watchdog" at the top) during command `what`: its threads are detached
+ * and left where they are, and the team, its workers' records and the
+ * object under test are leaked on purpose (a stuck worker may still touch
+ * them). The benchmark is marked hung; err gets the reason, which also
+ * goes to stderr.
+ */
+static void team_abandon(struct team_impl *ti, const char *what, char *err, size_t errlen)
+{
+	int live = atomic_load_explicit(&ti->live, memory_order_relaxed);
+	for (int i = 0; i < live; i++)
+		pthread_detach(ti->threads[i]);
+	struct ctb_bench *b = ti->pub.bench;
+	b->hung = true;
+	watchdog_stops++;
+	if (current == ti)
+		current = NULL;
+	snprintf(err, errlen,
+		 "watchdog: no progress in %s for %.1f s (deadlock or lost wakeup?); "
+		 "benchmark stopped, its %d worker thread%s abandoned",
+		 what, (double)ti->stalled_ns * 1e-9, live, live == 1 ? "" : "s");
+	fprintf(stderr, "contend-bench: %s: %s\n", b->name, err);
+}
+
+int ctb_watchdog_stops(void)
+{
+	return watchdog_stops;
+}
+
 static struct team_impl *team_create(struct ctb_bench *b, char *err, size_t errlen)
 {
 	struct team_impl *ti = aligned_alloc(64, (sizeof(*ti) + 63) / 64 * 64);
@@ -415,7 +486,10 @@ static struct team_impl *team_create(struct ctb_bench *b, char *err, size_t errl
 		team_destroy(ti);
 		return NULL;
 	}
-	wait_done(ti, 0);
+	if (!wait_done(ti, 0)) {
+		team_abandon(ti, "start-up", err, errlen);
+		return NULL;
+	}
 	for (int i = 0; i < t->n; i++) {
 		if (t->w[i].hist == NULL) {
 			snprintf(err, errlen, "out of memory for histograms");
@@ -431,8 +505,6 @@ static struct team_impl *team_create(struct ctb_bench *b, char *err, size_t errl
 	}
 	return ti;
 }
-
-static struct team_impl *current;
 
 static struct team_impl *team_for(struct ctb_bench *b, char *err, size_t errlen)
 {
@@ -515,6 +587,12 @@ static void run_bench(ctb_state *st, void *user)
 {
 	struct ctb_bench *b = user;
 	char err[300];
+	if (b->hung) {
+		/* Another run would hang again, for the watchdog's time. */
+		ctb_skip_with_error(st, "skipped: stopped by the watchdog in an earlier run "
+					"(its worker threads were abandoned)");
+		return;
+	}
 	struct team_impl *ti = team_for(b, err, sizeof(err));
 	if (ti == NULL) {
 		ctb_skip_with_error(st, err);
@@ -577,7 +655,11 @@ static void run_bench(ctb_state *st, void *user)
 		atomic_store_explicit(&t->shared[k], 0, memory_order_relaxed);
 
 	ti->err[0] = '\0';
-	command(ti, CMD_SETUP);
+	if (!command(ti, CMD_SETUP)) {
+		team_abandon(ti, "setup", err, sizeof(err));
+		ctb_skip_with_error(st, err);
+		return;
+	}
 	if (ti->status != 0) {
 		snprintf(err, sizeof(err), "setup: %s", ti->err[0] ? ti->err : strerror(ti->status));
 		ctb_skip_with_error(st, err);
@@ -605,8 +687,14 @@ static void run_bench(ctb_state *st, void *user)
 
 		ti->watchdog_ns = est > 0 ? (uint64_t)(20 * est * (double)batch) : 0;
 		uint64_t t0 = ctb_now_ns();
-		command(ti, CMD_BATCH);
+		bool finished = command(ti, CMD_BATCH);
 		ti->watchdog_ns = 0;
+		if (!finished) {
+			/* No iteration time for this batch: the run is an error. */
+			team_abandon(ti, "a batch", err, sizeof(err));
+			ctb_skip_with_error(st, err);
+			return;
+		}
 		uint64_t t1 = ctb_now_ns();
 
 		uint64_t window = t1 - t0, last_start = 0, first_end = UINT64_MAX;
@@ -629,7 +717,12 @@ static void run_bench(ctb_state *st, void *user)
 
 	bool failed = atomic_load_explicit(&ti->failed, memory_order_relaxed) != 0;
 	ti->err[0] = '\0';
-	command(ti, CMD_TEARDOWN);
+	if (!command(ti, CMD_TEARDOWN)) {
+		team_abandon(ti, "teardown", err, sizeof(err));
+		if (!failed)
+			ctb_skip_with_error(st, err);
+		return;
+	}
 	if (failed)
 		return;
 	if (ti->status != 0) {

@@ -32,6 +32,12 @@
  * log-linear histograms of sampled op latencies (ctb_sample_due /
  * ctb_record), per-thread CPU time and context switches, the start and end
  * of each worker in each batch (tail_frac), and misplaced workers.
+ *
+ * Hangs: a team that claims no budget and finishes no command for
+ * --watchdog seconds is given up (its threads abandoned, its memory
+ * leaked) and the benchmark reported as an error; the run goes on with the
+ * next benchmark (harness.c, "Watchdog"). Workloads that block must claim
+ * budget as they go, so that slow progress is not taken for a hang.
  */
 #ifndef CTB_HARNESS_H
 #define CTB_HARNESS_H
@@ -72,7 +78,7 @@ struct ctb_config {
 	long sample;			/* latency sampling: -1 auto, 0 off, N = 1 op in N */
 	uint64_t outside_ns;		/* mutex workloads: work between lock holds */
 	uint64_t timed_wait_ns;		/* event timed_wait: the timeout */
-	double watchdog_s;		/* a batch running longer (and 20x its estimate) is a hang */
+	double watchdog_s;		/* no progress for longer (and 20x the estimate) is a hang */
 	hwloc_topology_t topo;		/* this machine */
 	int npus;			/* allowed PUs */
 	int bind_refused;		/* 0, or the errno binding failed with at start-up */
@@ -113,6 +119,7 @@ struct ctb_bench {
 	int *pus;			/* planned PU of each worker, -1 = unbound */
 	double ns_per_op;		/* wall ns per op in the last run, 0 = none */
 	double cpu_per_op;		/* worker CPU ns per op in the last run, 0 = none */
+	bool hung;			/* stopped by the watchdog: later runs are skipped */
 };
 
 /* One worker thread. Fields marked (run) are reset by the driver per run. */
@@ -327,6 +334,12 @@ void ctb_calibrate(void);
 /* Ends the last team (after ctb_run). */
 void ctb_teams_finish(void);
 
+/*
+ * Benchmarks stopped by the watchdog so far (their teams were abandoned:
+ * see harness.c, "Watchdog"). main exits with status 1 when nonzero.
+ */
+int ctb_watchdog_stops(void);
+
 /* Workload families: each registers its benchmarks from ctb_cfg. */
 void ctb_register_c2c(void);
 void ctb_register_atomic(void);
@@ -336,5 +349,6 @@ void ctb_register_rmutex(void);
 void ctb_register_event(void);
 void ctb_register_queue(void);
 void ctb_register_overhead(void);
+void ctb_register_selftest(void);	/* hidden: only with CTB_TEST_DEADLOCK set */
 
 #endif

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """bench-smoke: run contend-bench briefly and check what it wrote.
 
-Usage: bench_check.py EXE MODE [contend-bench arguments...]
+Usage: bench_check.py EXE MODE [--expect-impls=A,B,...] [contend-bench arguments...]
 
 MODE
   smoke:FAMILY   run the arguments (plus a --benchmark_out JSON file); every
                  benchmark must belong to FAMILY, have succeeded, be named
                  family/impl/.../threads:N/place:POLICY, carry every counter
                  with a sane value, and the context must carry the keys.
+                 With --expect-impls, each of those implementations must
+                 have run at least one benchmark (a built peer whose rows
+                 never ran fails).
   list           --list: names only, exact (no /manual_time), exit 0.
   plan           --plan: a table, exit 0, and no result file written.
 
@@ -116,7 +119,7 @@ def check_bench(b, family):
         fail(f"{name}: counter cas_retries_per_op missing")
 
 
-def smoke(exe, family, args):
+def smoke(exe, family, args, expect=()):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         p = run(exe, args + ["--benchmark_out=" + out, "--benchmark_out_format=json"])
@@ -148,7 +151,16 @@ def smoke(exe, family, args):
                 fail(f"{b['name']}: binding refused but the label does not say unpinned")
     for b in benches:
         check_bench(b, family)
-    print(f"{len(benches)} benchmarks checked")
+    ran = set()
+    for b in benches:
+        m = NAME.match(b.get("name", ""))
+        if m:
+            ran.add(m.group("impl"))
+    for impl in expect:
+        if impl not in ran:
+            fail(f"{impl}: built (context impls: {ctx.get('impls')}) but no {family} "
+                 f"benchmark of it ran")
+    print(f"{len(benches)} benchmarks checked; implementations: {', '.join(sorted(ran))}")
 
 
 def list_mode(exe, args):
@@ -184,8 +196,12 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     exe, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    expect = []
+    for a in [a for a in args if a.startswith("--expect-impls=")]:
+        expect += [i for i in a.split("=", 1)[1].split(",") if i]
+        args.remove(a)
     if mode.startswith("smoke:"):
-        smoke(exe, mode[6:], args)
+        smoke(exe, mode[6:], args, expect)
     elif mode == "list":
         list_mode(exe, args)
     elif mode == "plan":

@@ -1,0 +1,98 @@
+/*
+ * wl_selftest.c — a benchmark that hangs on purpose, for the watchdog's
+ * test. Hidden: registered only when the environment variable
+ * CTB_TEST_DEADLOCK is set (non-empty), never in a normal run.
+ *
+ *   selftest/deadlock/threads:<t>/place:<p>
+ *       workers 0 and 1 deadlock lock-order style: 0 takes mutex A, 1
+ *       takes B, each waits until the other holds its first, then 0 asks
+ *       for B and 1 for A. Every other worker (and a single one) waits for
+ *       an event that nobody sets. No worker ever claims budget, so the
+ *       team makes no progress and the watchdog must stop the benchmark,
+ *       report it as an error and let the run go on (harness.c,
+ *       "Watchdog"; bench/tests/watchdog_check.py).
+ *
+ * The locks are contend's own (ct_mutex, ct_event): they park in the
+ * kernel, so the abandoned workers use no CPU for the rest of the run.
+ */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include <contend/event.h>
+#include <contend/mutex.h>
+
+struct deadlock {
+	_Alignas(64) ct_mutex a;
+	_Alignas(64) ct_mutex b;
+	_Alignas(64) ct_event never;	/* never set */
+};
+
+static size_t obj_size(const struct ctb_bench *b)
+{
+	(void)b;
+	return sizeof(struct deadlock);
+}
+
+static int setup(struct ctb_team *t, char *err, size_t len)
+{
+	(void)err;
+	(void)len;
+	struct deadlock *d = t->obj;
+	ct_mutex_init(&d->a);
+	ct_mutex_init(&d->b);
+	ct_event_init(&d->never);
+	return 0;
+}
+
+static void batch(struct ctb_worker *w)
+{
+	struct ctb_team *t = w->team;
+	struct deadlock *d = t->obj;
+
+	if (w->index >= 2 || t->n == 1) {
+		ct_event_wait(&d->never);
+		return;
+	}
+	ct_mutex *first = w->index == 0 ? &d->a : &d->b;
+	ct_mutex *second = w->index == 0 ? &d->b : &d->a;
+	ct_mutex_lock(first);
+	/* Relaxed: a rendezvous count; the mutexes order everything else. */
+	atomic_fetch_add_explicit(&t->shared[0], 1, memory_order_relaxed);
+	uint32_t spins = 0;
+	while (atomic_load_explicit(&t->shared[0], memory_order_relaxed) < 2)
+		ctb_poll_pause(&spins);
+	ct_mutex_lock(second);	/* never returns */
+	ct_mutex_unlock(second);
+	ct_mutex_unlock(first);
+}
+
+static int teardown(struct ctb_team *t, char *err, size_t len)
+{
+	(void)t;
+	(void)err;
+	(void)len;
+	return 0;	/* never reached: the batch never ends */
+}
+
+static const struct ctb_workload deadlock_wl = {
+	.family = "selftest",
+	.obj_size = obj_size,
+	.setup = setup,
+	.batch = batch,
+	.teardown = teardown,
+};
+
+void ctb_register_selftest(void)
+{
+	const char *on = getenv("CTB_TEST_DEADLOCK");
+	if (on == NULL || *on == '\0')
+		return;
+	for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
+		for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
+			int n = ctb_cfg.threads[ti];
+			const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+			ctb_bench_add(&deadlock_wl, NULL, NULL, n, pl,
+				      "selftest/deadlock/threads:%d/place:%s", n, pl->name);
+		}
+}
