@@ -1,16 +1,20 @@
 #!/bin/sh
-# check.sh — model-check the ct_mutex and ct_cond protocols with spin.
+# check.sh — model-check the ct_mutex, ct_cond and ct_ring protocols with spin.
 #
 # Runs every check in the table below: generates the verifier with
 # `spin -a` (plus the -D defines of the check), compiles pan.c, runs it and
-# prints one line per check: model, threads, variant, check, states stored,
-# pan's search time in seconds, result. A correct model must show no error
+# prints one line per check: model, threads, variant (the -D defines after
+# NT), check, states stored, pan's search time in seconds, result. For ring,
+# thr counts the threads that may park (producers + consumers; NP=
+# producers, the rest consumers) and CLOSE=1 adds a closer thread; see
+# ring.pml. A correct model must show no error
 # and a complete search; a variant with a known bug (BUG_...) must be
 # caught: the line then names the property violated, the trail length and
 # who is left parked on what at the end of the trail.
 #
 # Checks
-#   safety  pan -DSAFETY: assertions (mutual exclusion; the init monitor's
+#   safety  pan -DSAFETY: assertions (mutual exclusion; ring: no item lost
+#           or duplicated, FIFO, EPIPE only after drain; the init monitor's
 #           "no lost wakeup" at deadlock) and invalid end states. Breadth
 #           first for bug variants, so the trail is short.
 #   live    pan -a -f: the LTL claim `terminates` (<> every thread done)
@@ -76,7 +80,7 @@ failures=0
 n=0
 start=$(date +%s)
 
-printf '%-6s %-3s %-22s %-7s %9s %7s  %s\n' model thr variant check states pan_s result
+printf '%-6s %-3s %-30s %-7s %9s %7s  %s\n' model thr variant check states pan_s result
 
 # run_check MODEL THREADS CHECK EXPECT [DEFINE...]
 run_check() {
@@ -86,11 +90,12 @@ run_check() {
 	dir=$work/$n-$model-$threads-$check
 	mkdir "$dir" && cp "$here"/*.pml "$dir"/ || exit 1
 	defs="-DNT=$threads"
-	variant=-
+	variant=
 	for d in "$@"; do
 		defs="$defs -D$d"
-		variant=$d
+		variant="${variant:+$variant,}$d"
 	done
+	[ -n "$variant" ] || variant=-
 	# Bug variants run without spurious wakeups: the bug needs none, and
 	# the trail then shows the bug alone, not a detour through an EINTR.
 	[ "$expect" = fail ] && defs="$defs -DSPURIOUS=0"
@@ -152,16 +157,25 @@ run_check() {
 			(cd "$dir" && "$SPIN" $defs -t -p "$model.pml") >"$dir/trail.out" 2>&1
 			steps=$(sed -n 's/^spin: trail ends after \([0-9]*\) steps.*/\1/p' "$dir/trail.out")
 			# the globals spin prints at the end of the replay, with
-			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq) spelled out
-			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|done) = [0-9]+$' \
+			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq,
+			# 3 = &r->not_empty.seq, 4 = &r->not_full.seq) and the ring's
+			# ecwait[] spelled out
+			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|ecwait\[[01]\]|head|tail|closed|done) = [0-9]+$' \
 				"$dir/trail.out" | tr -d ' \t' | sed -E \
 				-e '/^parked\[[0-9]\]=0$/d' \
 				-e 's/^parked\[([0-9])\]=1$/thread \1 parked on m.state/' \
-				-e 's/^parked\[([0-9])\]=2$/thread \1 parked on c.seq/' |
+				-e 's/^parked\[([0-9])\]=2$/thread \1 parked on c.seq/' \
+				-e 's/^parked\[([0-9])\]=3$/thread \1 parked on not_empty.seq/' \
+				-e 's/^parked\[([0-9])\]=4$/thread \1 parked on not_full.seq/' \
+				-e 's/^ecwait\[0\]=/not_empty.waiters=/' \
+				-e 's/^ecwait\[1\]=/not_full.waiters=/' |
 				tr '\n' ',' | sed -e 's/,$//' -e 's/,/, /g')
 			case $what in
 			*'(holders==1)'*) property="mutual exclusion" ;;
 			*'(holders>0)'* | *'(done=='*) property="no lost wakeup" ;;
+			*'got[t]'* | *'got[item]'*) property="no item lost or duplicated" ;;
+			*'lastc['*) property="FIFO" ;;
+			*'(head==tail)'*) property="EPIPE only after drain" ;;
 			*'acceptance cycle'*) property="terminates (LTL)" ;;
 			*) property="$what" ;;
 			esac
@@ -171,7 +185,7 @@ run_check() {
 			fi
 		fi
 	fi
-	printf '%-6s %-3s %-22s %-7s %9s %7s  %s\n' "$model" "$threads" "$variant" "$check" \
+	printf '%-6s %-3s %-30s %-7s %9s %7s  %s\n' "$model" "$threads" "$variant" "$check" \
 		"$states" "$secs" "$result"
 }
 
@@ -195,6 +209,30 @@ run_check cond  3 safety fail BUG_RELOCK_CAS
 run_check cond  3 live   fail BUG_RELOCK_CAS
 run_check cond  2 safety fail BUG_SEQ_AFTER_UNLOCK
 run_check cond  2 safety fail BUG_REQUEUE_NOWAKE
+# ring: NT producers + consumers (NP producers, default 1), capacity CAP
+# (default 1), 2 items in all unless IPP= (items per producer) says more;
+# CLOSE=1: a closer thread; TIMED_GET/TIMED_PUT: the first consumer /
+# producer uses the _for call. See ring.pml.
+run_check ring  3 safety pass NP=2
+run_check ring  3 live   pass NP=2
+run_check ring  3 safety pass NP=2 CAP=2
+run_check ring  3 safety pass NP=2 TIMED_PUT=1 TIMED_GET=1
+run_check ring  3 safety pass
+run_check ring  3 live   pass
+run_check ring  3 safety pass CAP=2
+run_check ring  3 safety pass TIMED_GET=1
+run_check ring  4 safety pass NP=2 CAP=2 SPURIOUS=0
+run_check ring  2 safety pass CLOSE=1
+run_check ring  2 live   pass CLOSE=1
+run_check ring  2 safety pass CLOSE=1 TIMED_PUT=1 TIMED_GET=1
+run_check ring  3 safety pass CLOSE=1 IPP=1
+run_check ring  3 safety pass NP=2 CLOSE=1 SPURIOUS=0
+run_check ring  3 safety fail BUG_EARLY_WAITERS
+run_check ring  3 live   fail BUG_EARLY_WAITERS
+run_check ring  3 safety fail TIMED_GET=1 BUG_NO_RETRY
+run_check ring  4 safety fail NP=2 CAP=2 BUG_NO_BATON
+run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_CLOSE_NOWAKE
+run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_NO_DRAIN_WAKE
 
 elapsed=$(($(date +%s) - start))
 if [ "$failures" -ne 0 ]; then

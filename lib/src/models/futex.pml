@@ -20,13 +20,13 @@
  *    they cannot hide a lost wakeup by waking every parked thread for ever.
  *
  * Inlines expect the including proctype to have a parameter `me` (thread
- * index 0..NT-1). Supports NT <= 3.
+ * index 0..NT-1). Supports NT <= 4.
  */
 #ifndef FUTEX_PML
 #define FUTEX_PML
 
-#if NT > 3
-#error "futex.pml: wake choices are spelled out for at most 3 threads"
+#if NT > 4
+#error "futex.pml: wake choices are spelled out for at most 4 threads"
 #endif
 
 #ifndef SPURIOUS
@@ -36,6 +36,8 @@
 #define FA_NONE  0	/* not parked */
 #define FA_MUTEX 1	/* &m->state */
 #define FA_SEQ   2	/* &c->seq */
+#define FA_NOT_EMPTY 3	/* &r->not_empty.seq (ring.pml) */
+#define FA_NOT_FULL  4	/* &r->not_full.seq (ring.pml) */
 
 /* ct__wait / ct__requeue results */
 #define OK        0
@@ -85,6 +87,9 @@ inline futex_wake_one(addr)
 #if NT > 2
 		:: parked[2] == addr -> parked[2] = FA_NONE
 #endif
+#if NT > 3
+		:: parked[3] == addr -> parked[3] = FA_NONE
+#endif
 		:: else -> skip
 		fi
 	}
@@ -98,6 +103,9 @@ inline futex_wake_all(addr)
 		if :: parked[1] == addr -> parked[1] = FA_NONE :: else -> skip fi;
 #if NT > 2
 		if :: parked[2] == addr -> parked[2] = FA_NONE :: else -> skip fi;
+#endif
+#if NT > 3
+		if :: parked[3] == addr -> parked[3] = FA_NONE :: else -> skip fi;
 #endif
 		skip
 	}
@@ -123,6 +131,9 @@ inline futex_requeue(from, word, expected, to, ret)
 			if :: parked[1] == from -> parked[1] = to :: else -> skip fi;
 #if NT > 2
 			if :: parked[2] == from -> parked[2] = to :: else -> skip fi;
+#endif
+#if NT > 3
+			if :: parked[3] == from -> parked[3] = to :: else -> skip fi;
 #endif
 			ret = OK
 		fi
