@@ -62,8 +62,11 @@ static int restrict_to_affinity(hwloc_topology_t topo, char *err, size_t errlen)
 		rc = -1;
 		goto out;
 	}
-	if (hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_PROCESS) < 0 &&
-	    hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_THREAD) < 0)
+	/* The calling thread's affinity first: taskset sets it for every
+	 * thread, and the process-wide set would also include helper threads
+	 * that runtimes start with their own affinity (ThreadSanitizer's). */
+	if (hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_THREAD) < 0 &&
+	    hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_PROCESS) < 0)
 		goto out;	/* affinity unknown: keep hwloc's set */
 	hwloc_bitmap_and(allowed, allowed, bound);
 	if (hwloc_bitmap_iszero(allowed)) {
