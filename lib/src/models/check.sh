@@ -80,7 +80,7 @@ failures=0
 n=0
 start=$(date +%s)
 
-printf '%-6s %-3s %-30s %-7s %9s %7s  %s\n' model thr variant check states pan_s result
+printf '%-6s %-3s %-32s %-7s %9s %7s  %s\n' model thr variant check states pan_s result
 
 # run_check MODEL THREADS CHECK EXPECT [DEFINE...]
 run_check() {
@@ -185,7 +185,7 @@ run_check() {
 			fi
 		fi
 	fi
-	printf '%-6s %-3s %-30s %-7s %9s %7s  %s\n' "$model" "$threads" "$variant" "$check" \
+	printf '%-6s %-3s %-32s %-7s %9s %7s  %s\n' "$model" "$threads" "$variant" "$check" \
 		"$states" "$secs" "$result"
 }
 
