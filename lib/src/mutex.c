@@ -19,10 +19,14 @@
 static const bool checked = CT_CHECKED;
 
 /*
- * Spin iterations before parking. Each is one relaxed load plus a pause
- * (tens of cycles), so the bound is a few microseconds: shorter than a
- * park/wake round trip (~20 us on the reference VM), long enough to ride
- * out a short critical section on another core.
+ * Spin iterations before parking (meson option mutex_spin, default 200).
+ * Each is one relaxed load plus a pause (~10 ns on the reference VM), so
+ * the bound is a few microseconds: shorter than a park/wake round trip
+ * (~20 us there), long enough to ride out a short critical section on
+ * another core. It is a measured trade-off (docs/performance.md): with
+ * 50-1000 ns critical sections the spin wins (1.5-1.8x glibc's mutex,
+ * p99 2-20x lower); with empty ones two spinners hand the lock's cache
+ * line back and forth and lose to glibc, which parks at once (spin 0).
  */
 #ifndef CT_MUTEX_SPIN
 #define CT_MUTEX_SPIN 200

@@ -34,6 +34,7 @@
  *   CT_MUTEX_CONTENDED  2  held, threads may be parked: unlock must wake one
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin a bounded number of times
+ * (meson option mutex_spin: 200 by default, 0 parks at once like glibc)
  * on a relaxed load, retrying the CAS when it reads 0; then exchange(2)
  * (acquire) and park while the exchange returns non-zero. A thread that
  * parked always reacquires with state 2, so a later unlock wakes the next
