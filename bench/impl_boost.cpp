@@ -94,49 +94,6 @@ int init(void *p, size_t cap)
 
 void destroy(void *p) { of(p)->~bqueue(); }
 
-/* timed: give up at a deadline computed after the first failure (0 = not yet). */
-int put_wait(void *p, void *item, bool timed, uint64_t timeout_ns)
-{
-	bqueue *q = of(p);
-	uint64_t until = 0;
-	uint32_t spins = 0;
-	for (;;) {
-		if (is_closed(q))
-			return EPIPE;
-		if (q->q.push(item))
-			return 0;
-		if (timed && until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (timed && ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
-}
-
-int get_wait(void *p, void **item, bool timed, uint64_t timeout_ns)
-{
-	bqueue *q = of(p);
-	uint64_t until = 0;
-	uint32_t spins = 0;
-	for (;;) {
-		if (q->q.pop(*item))
-			return 0;
-		int rc = empty_rc(q, item, EAGAIN);
-		if (rc != EAGAIN)
-			return rc;
-		if (timed && until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (timed && ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
-}
-
-int put(void *p, void *it) { return put_wait(p, it, false, 0); }
-int put_for(void *p, void *it, uint64_t ns) { return put_wait(p, it, true, ns); }
-int get(void *p, void **it) { return get_wait(p, it, false, 0); }
-int get_for(void *p, void **it, uint64_t ns) { return get_wait(p, it, true, ns); }
-
 int try_put(void *p, void *item)
 {
 	bqueue *q = of(p);
@@ -152,6 +109,11 @@ int try_get(void *p, void **item)
 		return 0;
 	return empty_rc(q, item, EAGAIN);
 }
+
+int put(void *p, void *it) { return ctb_peer_spin(try_put, nullptr, p, it, nullptr, 0, 0); }
+int put_for(void *p, void *it, uint64_t ns) { return ctb_peer_spin(try_put, nullptr, p, it, nullptr, 1, ns); }
+int get(void *p, void **it) { return ctb_peer_spin(nullptr, try_get, p, nullptr, it, 0, 0); }
+int get_for(void *p, void **it, uint64_t ns) { return ctb_peer_spin(nullptr, try_get, p, nullptr, it, 1, ns); }
 
 void close_q(void *p)
 {

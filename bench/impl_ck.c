@@ -171,24 +171,6 @@ static inline bool deq(struct ckq *q, void **item)
 	return ck_ring_dequeue_mpmc(&q->ring, q->buf, item);
 }
 
-/* timed: give up at a deadline computed after the first failure (0 = not yet). */
-static int ring_put_wait(struct ckq *q, void *item, bool timed, uint64_t timeout_ns)
-{
-	uint64_t until = 0;
-	uint32_t spins = 0;
-	for (;;) {
-		if (is_closed(q))
-			return EPIPE;
-		if (enq(q, item))
-			return 0;
-		if (timed && until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (timed && ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
-}
-
 /* An empty ring: EPIPE if closed and still empty after one more poll. */
 static inline int empty_rc(struct ckq *q, void **item, int otherwise)
 {
@@ -197,29 +179,6 @@ static inline int empty_rc(struct ckq *q, void **item, int otherwise)
 	/* Items put before the close are visible after the acquire above. */
 	return deq(q, item) ? 0 : EPIPE;
 }
-
-static int ring_get_wait(struct ckq *q, void **item, bool timed, uint64_t timeout_ns)
-{
-	uint64_t until = 0;
-	uint32_t spins = 0;
-	for (;;) {
-		if (deq(q, item))
-			return 0;
-		int rc = empty_rc(q, item, EAGAIN);
-		if (rc != EAGAIN)
-			return rc;
-		if (timed && until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (timed && ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
-}
-
-static int ring_put(void *q, void *it) { return ring_put_wait(q, it, false, 0); }
-static int ring_put_for(void *q, void *it, uint64_t ns) { return ring_put_wait(q, it, true, ns); }
-static int ring_get(void *q, void **it) { return ring_get_wait(q, it, false, 0); }
-static int ring_get_for(void *q, void **it, uint64_t ns) { return ring_get_wait(q, it, true, ns); }
 
 static int ring_try_put(void *p, void *item)
 {
@@ -235,6 +194,17 @@ static int ring_try_get(void *p, void **item)
 	if (deq(q, item))
 		return 0;
 	return empty_rc(q, item, EAGAIN);
+}
+
+static int ring_put(void *q, void *it) { return ctb_peer_spin(ring_try_put, NULL, q, it, NULL, 0, 0); }
+static int ring_put_for(void *q, void *it, uint64_t ns)
+{
+	return ctb_peer_spin(ring_try_put, NULL, q, it, NULL, 1, ns);
+}
+static int ring_get(void *q, void **it) { return ctb_peer_spin(NULL, ring_try_get, q, NULL, it, 0, 0); }
+static int ring_get_for(void *q, void **it, uint64_t ns)
+{
+	return ctb_peer_spin(NULL, ring_try_get, q, NULL, it, 1, ns);
 }
 
 static void ring_close(void *p)

@@ -246,34 +246,12 @@ int bq_try_get(void *p, void **item)
 
 int bq_put_for(void *p, void *item, uint64_t timeout_ns)
 {
-	uint64_t until = 0;	/* 0 = not computed yet */
-	uint32_t spins = 0;
-	for (;;) {
-		int rc = bq_try_put(p, item);
-		if (rc != EAGAIN)
-			return rc;
-		if (until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
+	return ctb_peer_spin(bq_try_put, nullptr, p, item, nullptr, 1, timeout_ns);
 }
 
 int bq_get_for(void *p, void **item, uint64_t timeout_ns)
 {
-	uint64_t until = 0;
-	uint32_t spins = 0;
-	for (;;) {
-		int rc = bq_try_get(p, item);
-		if (rc != EAGAIN)
-			return rc;
-		if (until == 0)
-			until = ctb_peer_deadline(timeout_ns);
-		ctb_peer_pause(&spins);
-		if (ctb_peer_expired(spins, until))
-			return ETIMEDOUT;
-	}
+	return ctb_peer_spin(nullptr, bq_try_get, p, nullptr, item, 1, timeout_ns);
 }
 
 void bq_close(void *p)

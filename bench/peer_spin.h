@@ -17,6 +17,7 @@
 #ifndef CTB_PEER_SPIN_H
 #define CTB_PEER_SPIN_H
 
+#include <errno.h>
 #include <sched.h>
 #include <stdint.h>
 #include <time.h>
@@ -65,6 +66,31 @@ static inline uint64_t ctb_peer_deadline(uint64_t timeout_ns)
 static inline int ctb_peer_expired(uint32_t spins, uint64_t deadline)
 {
 	return spins % CTB_PEER_CLOCK_EVERY == 0 && ctb_peer_now_ns() >= deadline;
+}
+
+/*
+ * The blocking (timed = 0) and timed put/get of a spinning peer: polls the
+ * peer's own try operation (try_put(q, item), or try_get(q, slot) when
+ * try_put is NULL; each returns 0, EAGAIN, or a final errno such as EPIPE)
+ * until it stops returning EAGAIN. Timed: the deadline is computed after
+ * the first failure; past it, ETIMEDOUT.
+ */
+static inline int ctb_peer_spin(int (*try_put)(void *q, void *item),
+				int (*try_get)(void *q, void **slot), void *q, void *item,
+				void **slot, int timed, uint64_t timeout_ns)
+{
+	uint64_t until = 0;	/* 0 = not computed yet */
+	uint32_t spins = 0;
+	for (;;) {
+		int rc = try_put ? try_put(q, item) : try_get(q, slot);
+		if (rc != EAGAIN)
+			return rc;
+		if (timed && until == 0)
+			until = ctb_peer_deadline(timeout_ns);
+		ctb_peer_pause(&spins);
+		if (timed && ctb_peer_expired(spins, until))
+			return ETIMEDOUT;
+	}
 }
 
 #endif
