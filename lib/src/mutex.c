@@ -19,17 +19,18 @@
 static const bool checked = CT_CHECKED;
 
 /*
- * Spin iterations before parking (meson option mutex_spin, default 200).
- * Each is one relaxed load plus a pause (~10 ns on the reference VM), so
- * the bound is a few microseconds: shorter than a park/wake round trip
- * (~20 us there), long enough to ride out a short critical section on
- * another core. It is a measured trade-off (docs/performance.md): with
- * 50-1000 ns critical sections the spin wins (1.5-1.8x glibc's mutex,
- * p99 2-20x lower); with empty ones two spinners hand the lock's cache
- * line back and forth and lose to glibc, which parks at once (spin 0).
+ * Pause iterations a blocked locker spends spinning before it parks
+ * (meson option mutex_spin, default 400: ~4 us at ~10 ns per pause on the
+ * reference VM, under one park/wake round trip there, ~20 us), and the
+ * longest gap between two probes of the lock word (128 pauses, ~1.3 us:
+ * more than a cache-line round trip, ~480 ns there). A measured trade-off
+ * (docs/performance.md): 0 parks at once, like glibc.
  */
 #ifndef CT_MUTEX_SPIN
-#define CT_MUTEX_SPIN 200
+#define CT_MUTEX_SPIN 400
+#endif
+#ifndef CT_MUTEX_PROBE_GAP_MAX
+#define CT_MUTEX_PROBE_GAP_MAX 128
 #endif
 
 static void checked_fail(const char *op, const char *what, const ct_mutex *m)
@@ -86,14 +87,34 @@ static int park_until_acquired(ct_mutex *m, uint64_t deadline)
 	return 0;
 }
 
+/*
+ * Spins with exponential backoff, then parks. Each probe is one relaxed
+ * load; between probes the gap doubles (1, 2, 4, ... up to
+ * CT_MUTEX_PROBE_GAP_MAX pauses) until CT_MUTEX_SPIN pauses in all have
+ * passed. Few probes matter more than a short gap: every probe of a line
+ * the holder keeps writing is a cache miss for both threads (~480 ns on
+ * the reference VM), so a probe per pause turns a tight lock/unlock loop
+ * into one line transfer per operation; with the gap above a line round
+ * trip the holder runs many operations between two probes. And one more
+ * reason to stop early: the lock was free but another thread won the CAS
+ * (it changes hands faster than we can take it; parking lets the winner
+ * run on a hot line instead of handing the line back and forth).
+ */
 static int lock_slow(ct_mutex *m, uint64_t deadline)
 {
-	for (int i = 0; i < CT_MUTEX_SPIN; i++) {
-		/* Relaxed read-only spin: no cache-line ping-pong while held. */
-		if (atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_UNLOCKED &&
-		    try_acquire(m))
-			return 0;
-		ct__cpu_relax();
+	unsigned gap = 1, spent = 0;
+	while (spent < CT_MUTEX_SPIN) {
+		for (unsigned i = 0; i < gap; i++)
+			ct__cpu_relax();
+		spent += gap;
+		if (gap < CT_MUTEX_PROBE_GAP_MAX)
+			gap *= 2;
+		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
+		if (s == CT_MUTEX_UNLOCKED) {
+			if (try_acquire(m))
+				return 0;
+			break;
+		}
 	}
 	return park_until_acquired(m, deadline);
 }
