@@ -1,16 +1,29 @@
 /* test_event.c — ct_event: set/clear/is_set, broadcast to N, timeouts. */
 #include <contend/event.h>
 
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "test_util.h"
 
 enum { WAITERS = 8 };
 
 static ct_event ev = CT_EVENT_INIT;
 static atomic_int released;
+static atomic_int entered;		/* waiters about to call wait */
+static pid_t tids[WAITERS];
+
+/* Records the caller's kernel thread id, so the test can see it sleep. */
+static void enter(void)
+{
+	tids[atomic_fetch_add(&entered, 1)] = (pid_t)syscall(SYS_gettid);
+}
 
 static void *waiter(void *arg)
 {
 	(void)arg;
+	enter();
 	ct_event_wait(&ev);
 	atomic_fetch_add(&released, 1);
 	return NULL;
@@ -19,19 +32,48 @@ static void *waiter(void *arg)
 static void *timed_waiter(void *arg)
 {
 	bool *out = arg;
+	enter();
 	*out = ct_event_wait_for(&ev, 10000000000u);
 	atomic_fetch_add(&released, 1);
 	return NULL;
 }
 
+/* Whether thread `tid` of this process is asleep (state S in /proc). */
+static bool asleep(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* "tid (comm) S ...": the state follows the last ')'. */
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/*
+ * Until all n waiters are parked: each has entered, the event shows a
+ * parked waiter, and every one of their threads sleeps (it has nothing
+ * left to sleep in but the event's futex). Then each has read the
+ * generation it waits on, so a set releases it.
+ */
 static void wait_for_waiters(int n)
 {
 	uint64_t t0 = test_now_ns();
-	while ((int)atomic_load(&ev.cond.waiters) < n) {
+	for (;;) {
+		bool all = atomic_load(&entered) == n &&
+			   (atomic_load(&ev.state) & CT_EVENT_WAITERS) != 0;
+		for (int i = 0; all && i < n; i++)
+			all = asleep(tids[i]);
+		if (all)
+			break;
 		CHECK(test_now_ns() - t0 < 5000000000u);
 		test_sleep_ns(100000);
 	}
-	test_sleep_ns(2000000);
+	atomic_store(&entered, 0);
 }
 
 int main(void)

@@ -5,9 +5,10 @@
  * ========
  * An event is set or clear. ct_event_set sets it and wakes every thread
  * waiting for it; ct_event_clear resets it; waiters block until it is set.
- * Built on ct_mutex + ct_cond, so a broadcast to many waiters wakes them one
- * at a time through the mutex (no thundering herd), and the flag is also
- * kept in an atomic so ct_event_is_set and waits on a set event take no lock.
+ * The whole event is one 32-bit word: no lock, so set, clear, is_set and a
+ * wait on a set event are a load or one compare-and-swap, and a set wakes
+ * all parked waiters with one system call (they run in parallel; none of
+ * them has a lock to queue on afterwards).
  *
  * Guarantees
  * ==========
@@ -16,17 +17,32 @@
  *   waiter released by set stays released). This is implemented with a
  *   generation counter bumped by each set.
  * - ct_event_wait_for returns the flag it observed: true if the event was
- *   set (or a set released this waiter), false on timeout.
+ *   set (or a set released this waiter), false on timeout. It may return
+ *   a few microseconds after a very short timeout (the spin below).
+ * - Data written before ct_event_set is visible to a thread that sees the
+ *   event set (is_set returning true, or a wait returning true).
  * - All functions may be called concurrently from any thread, except
  *   _init/_destroy.
  *
  * Implementation notes
  * ====================
- * `flag` (0/1) is written only under `lock`, with release ordering, and read
- * with acquire ordering without the lock by is_set and the fast path of the
- * waits, so data written before ct_event_set is visible to a thread that
- * sees the flag set. `generation` is written and read under `lock` only.
- * Memory: 40 bytes.
+ * `state` holds CT_EVENT_SET (bit 0), CT_EVENT_WAITERS (bit 1: a thread
+ * may be parked) and a generation counter in bits 2-31 that each set
+ * finding the event clear bumps (wrapping; a waiter would have to sleep
+ * through 2^30 sets to miss one).
+ *
+ *   set:   CAS state -> (generation + 1) | SET, WAITERS cleared (release);
+ *          if WAITERS was on, wake every thread parked on `state`.
+ *   clear: CAS SET off (generation unchanged).
+ *   wait:  load (acquire); return if SET. Else remember the generation,
+ *          spin up to `event_spin` probes (meson option, default 400,
+ *          ~4 us here; 0 parks at once) for SET or a new generation; then
+ *          CAS the WAITERS bit on and park on exactly that value,
+ *          re-checking after every wake-up. A set ordered before the CAS
+ *          makes the CAS (or the park) fail; one ordered after it sees
+ *          WAITERS and wakes: no wakeup is lost.
+ *
+ * Memory: 4 bytes.
  */
 #ifndef CONTEND_EVENT_H
 #define CONTEND_EVENT_H
@@ -34,21 +50,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <contend/atomic.h>
-#include <contend/cond.h>
-#include <contend/mutex.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct ct_event {
-	ct_mutex lock;
-	ct_cond cond;
-	ct_atomic_u32 flag;	/* 1 = set */
-	uint32_t generation;	/* number of set() calls that found it clear */
+	ct_atomic_u32 state;	/* CT_EVENT_SET | CT_EVENT_WAITERS | generation */
 } ct_event;
 
-#define CT_EVENT_INIT { CT_MUTEX_INIT, CT_COND_INIT, 0, 0 }
+enum {
+	CT_EVENT_SET = 1,	/* the flag */
+	CT_EVENT_WAITERS = 2,	/* a waiter may be parked: set must wake */
+	CT_EVENT_GEN_ONE = 4,	/* the generation's lowest bit */
+};
+
+#define CT_EVENT_INIT { 0 }
 
 /* Initializes a clear event. */
 void ct_event_init(ct_event *e);
