@@ -9,6 +9,7 @@
  *   unfinished = puts - task_done calls (never below 0: EINVAL instead)
  *   closed only goes 0 -> 1; while closed, count only goes down
  *   getters/putters/joiners = threads inside the wait loop of get/put/join
+ *   getters_woken <= getters, putters_woken <= putters
  *
  * A waiter increments its count before waiting and decrements it after it
  * reacquires the mutex, so a thread that changes the state under the mutex
@@ -45,6 +46,8 @@ int ct_queue_init(ct_queue *q, size_t capacity)
 	q->getters = 0;
 	q->putters = 0;
 	q->joiners = 0;
+	q->getters_woken = 0;
+	q->putters_woken = 0;
 	return 0;
 }
 
@@ -99,7 +102,10 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			 * wants a snapshot and reads no item through it. */
 			atomic_store_explicit(&q->count, count + 1, memory_order_relaxed);
 			q->unfinished++;
-			wake_getter = q->getters > 0;
+			/* Wake a getter unless every blocked one already
+			 * has a wake-up on its way. */
+			wake_getter = q->getters > q->getters_woken;
+			q->getters_woken += wake_getter;
 			rc = 0;
 			break;
 		}
@@ -110,6 +116,8 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 		q->putters++;
 		bool waited = queue_wait(q, &q->not_full, deadline_ns);
 		q->putters--;
+		if (q->putters_woken > 0)
+			q->putters_woken--;
 		if (!waited) {
 			rc = ETIMEDOUT;
 			break;
@@ -141,7 +149,8 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 				q->head = 0;
 			/* Relaxed: as in queue_put. */
 			atomic_store_explicit(&q->count, count - 1, memory_order_relaxed);
-			wake_putter = q->putters > 0;
+			wake_putter = q->putters > q->putters_woken;
+			q->putters_woken += wake_putter;
 			rc = 0;
 			break;
 		}
@@ -156,6 +165,8 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 		q->getters++;
 		bool waited = queue_wait(q, &q->not_empty, deadline_ns);
 		q->getters--;
+		if (q->getters_woken > 0)
+			q->getters_woken--;
 		if (!waited) {
 			rc = ETIMEDOUT;
 			break;
