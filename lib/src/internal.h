@@ -13,25 +13,6 @@
 #define CT__HIDDEN __attribute__((visibility("hidden")))
 #else
 #define CT__HIDDEN
-/*
- * Memory (alloc.c). Every allocation of the library goes through these two
- * (only ct_queue_init and ct_ring_init allocate), so tests can make them
- * fail and count what is left.
- */
-void *ct__alloc(size_t size);	/* malloc, unless a test made it fail */
-void ct__free(void *p);		/* free of a ct__alloc block (NULL: nothing) */
-
-/*
- * Test-only fault injection: after after_n more successful ct__alloc
- * calls, every later one returns NULL (as malloc out of memory), until
- * called again; after_n < 0 removes the limit (the default). Tests call it
- * while no other thread is inside an init.
- */
-CT__HIDDEN void ct__set_alloc_fail(long after_n);
-
-/* Test-only: blocks from ct__alloc not yet freed with ct__free. */
-CT__HIDDEN long ct__alloc_live(void);
-
 #endif
 
 /*
@@ -46,6 +27,33 @@ void ct__mutex_relock(ct_mutex *m);
  * (CT_DEADLINE_NONE: none). Returns 0 or ETIMEDOUT; m is held on return.
  */
 int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline_ns);
+
+/*
+ * ct_mutex's fast paths, inline for ct_rmutex (whose lock and unlock are
+ * otherwise a call into ct_mutex_lock/unlock each). Not in checked
+ * builds: those go through ct_mutex_lock/unlock for owner tracking.
+ * ct__mutex_lock_slow is lock_slow with no deadline.
+ */
+void ct__mutex_lock_slow(ct_mutex *m);
+
+static inline void ct__mutex_lock_inline(ct_mutex *m)
+{
+	uint32_t expected = CT_MUTEX_UNLOCKED;
+	/* Acquire: as try_acquire in mutex.c. */
+	if (!atomic_compare_exchange_strong_explicit(&m->state, &expected, CT_MUTEX_LOCKED,
+						     memory_order_acquire, memory_order_relaxed))
+		ct__mutex_lock_slow(m);
+}
+
+void ct__mutex_wake(ct_mutex *m);
+
+static inline void ct__mutex_unlock_inline(ct_mutex *m)
+{
+	/* Release: as ct_mutex_unlock. */
+	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED, memory_order_release) ==
+	    CT_MUTEX_CONTENDED)
+		ct__mutex_wake(m);
+}
 
 /*
  * Memory (alloc.c). Every allocation of the library goes through these two

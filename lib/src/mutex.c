@@ -159,6 +159,16 @@ void ct_mutex_unlock(ct_mutex *m)
 		ct__wake(&m->state, 1);
 }
 
+void ct__mutex_lock_slow(ct_mutex *m)
+{
+	lock_slow(m, CT_DEADLINE_NONE);
+}
+
+void ct__mutex_wake(ct_mutex *m)
+{
+	ct__wake(&m->state, 1);
+}
+
 void ct__mutex_relock(ct_mutex *m)
 {
 	checked_lock_entry("ct_cond_wait", m);

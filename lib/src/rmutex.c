@@ -6,7 +6,30 @@
 
 #include <contend/rmutex.h>
 
+#include "internal.h"
 #include "wait.h"
+
+#ifndef CT_CHECKED
+#define CT_CHECKED 0
+#endif
+
+/* The inner mutex: inline fast paths, except in checked builds, where
+ * ct_mutex_lock/unlock track its owner. */
+static inline void inner_lock(ct_mutex *m)
+{
+	if (CT_CHECKED)
+		ct_mutex_lock(m);
+	else
+		ct__mutex_lock_inline(m);
+}
+
+static inline void inner_unlock(ct_mutex *m)
+{
+	if (CT_CHECKED)
+		ct_mutex_unlock(m);
+	else
+		ct__mutex_unlock_inline(m);
+}
 
 void ct_rmutex_init(ct_rmutex *r)
 {
@@ -40,7 +63,7 @@ void ct_rmutex_lock(ct_rmutex *r)
 		r->depth++;
 		return;
 	}
-	ct_mutex_lock(&r->lock);
+	inner_lock(&r->lock);
 	acquired(r, self);
 }
 
@@ -78,7 +101,7 @@ int ct_rmutex_unlock(ct_rmutex *r)
 		return EPERM;
 	if (--r->depth == 0) {
 		atomic_store_explicit(&r->owner, 0, memory_order_relaxed);
-		ct_mutex_unlock(&r->lock);	/* release: publishes depth/owner too */
+		inner_unlock(&r->lock);	/* release: publishes depth/owner too */
 	}
 	return 0;
 }

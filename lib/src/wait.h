@@ -57,8 +57,24 @@ uint64_t ct__now_ns(void);
 /* now + timeout_ns, saturating at CT_DEADLINE_NONE. */
 uint64_t ct__deadline(uint64_t timeout_ns);
 
-/* A small nonzero id for the calling thread (the kernel tid on Linux). */
-uint32_t ct__self(void);
+/*
+ * A small nonzero id for the calling thread (the kernel tid on Linux).
+ * The id is cached in a thread-local (initial-exec: one %fs-relative load,
+ * no __tls_get_addr call, also in the shared library); the first call of
+ * each thread fills it in.
+ */
+#if defined(__GNUC__)
+__attribute__((visibility("hidden"), tls_model("initial-exec")))
+#endif
+extern _Thread_local uint32_t ct__self_id;
+
+uint32_t ct__self_slow(void);
+
+static inline uint32_t ct__self(void)
+{
+	uint32_t id = ct__self_id;
+	return id != 0 ? id : ct__self_slow();
+}
 
 /* One iteration of a spin-wait loop (the CPU's pause/yield hint). */
 static inline void ct__cpu_relax(void)

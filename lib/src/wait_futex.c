@@ -56,14 +56,12 @@ int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *t
 	return err;
 }
 
-uint32_t ct__self(void)
-{
-	static _Thread_local uint32_t tid;
+_Thread_local uint32_t ct__self_id;
 
-	if (tid == 0) {
-		int saved = errno;
-		tid = (uint32_t)syscall(SYS_gettid);
-		errno = saved;
-	}
-	return tid;
+uint32_t ct__self_slow(void)
+{
+	int saved = errno;
+	ct__self_id = (uint32_t)syscall(SYS_gettid);
+	errno = saved;
+	return ct__self_id;
 }

@@ -255,12 +255,18 @@ int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *t
 	return 0;
 }
 
-uint32_t ct__self(void)
+_Thread_local uint32_t ct__self_id;
+
+uint32_t ct__self_slow(void)
 {
 	static _Atomic(uint32_t) next_id = 1;
-	static _Thread_local uint32_t id;
 
-	if (id == 0)
+	/* Relaxed: a counter handing out distinct ids; it orders nothing.
+	 * (Wraps after 2^32 threads; 0 is skipped.) */
+	uint32_t id;
+	do
 		id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	while (id == 0);
+	ct__self_id = id;
 	return id;
 }
