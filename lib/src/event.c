@@ -74,10 +74,14 @@ void ct_event_set(ct_event *e)
 	uint32_t next;
 
 	do {
-		/* Already set: the first set's release is what waiters
-		 * synchronize with (as with a flag under a lock). */
-		if (s & EV_SET)
+		/* Already set: nothing to change, but a release RMW all the
+		 * same (it joins the release sequence), so that what this
+		 * caller wrote before set() is visible to a thread that then
+		 * sees the event set, as with a flag under a lock. */
+		if (s & EV_SET) {
+			atomic_fetch_or_explicit(&e->state, 0, memory_order_release);
 			return;
+		}
 		/* New generation, flag on, waiters bit off: everyone parked
 		 * now is woken below; later waiters set the bit again. */
 		next = ((s + EV_GEN_ONE) & EV_GEN_MASK) | EV_SET;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# check.sh — model-check the ct_mutex, ct_cond and ct_ring protocols with spin.
+# check.sh — model-check the ct_mutex, ct_cond, ct_ring and ct_event
+# protocols with spin.
 #
 # Runs every check in the table below: generates the verifier with
 # `spin -a` (plus the -D defines of the check), compiles pan.c, runs it and
@@ -7,14 +8,17 @@
 # NT), check, states stored, pan's search time in seconds, result. For ring,
 # thr counts the threads that may park (producers + consumers; NP=
 # producers, the rest consumers) and CLOSE=1 adds a closer thread; see
-# ring.pml. A correct model must show no error
+# ring.pml. For event, thr counts all threads: NS= setters (default 1),
+# the rest waiters; see event.pml. A correct model must show no error
 # and a complete search; a variant with a known bug (BUG_...) must be
 # caught: the line then names the property violated, the trail length and
 # who is left parked on what at the end of the trail.
 #
 # Checks
 #   safety  pan -DSAFETY: assertions (mutual exclusion; ring: no item lost
-#           or duplicated, FIFO, EPIPE only after drain; the init monitor's
+#           or duplicated, FIFO, EPIPE only after drain; event: a released
+#           waiter never parks again, no spurious true, a timed wait returns
+#           false only if no set came; the init monitor's
 #           "no lost wakeup" at deadlock) and invalid end states. Breadth
 #           first for bug variants, so the trail is short.
 #   live    pan -a -f: the LTL claim `terminates` (<> every thread done)
@@ -158,15 +162,16 @@ run_check() {
 			steps=$(sed -n 's/^spin: trail ends after \([0-9]*\) steps.*/\1/p' "$dir/trail.out")
 			# the globals spin prints at the end of the replay, with
 			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq,
-			# 3 = &r->not_empty.seq, 4 = &r->not_full.seq) and the ring's
-			# ecwait[] spelled out
-			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|ecwait\[[01]\]|head|tail|closed|done) = [0-9]+$' \
+			# 3 = &r->not_empty.seq, 4 = &r->not_full.seq,
+			# 5 = &e->state) and the ring's ecwait[] spelled out
+			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|ecwait\[[01]\]|head|tail|closed|nsets|done) = [0-9]+$' \
 				"$dir/trail.out" | tr -d ' \t' | sed -E \
 				-e '/^parked\[[0-9]\]=0$/d' \
 				-e 's/^parked\[([0-9])\]=1$/thread \1 parked on m.state/' \
 				-e 's/^parked\[([0-9])\]=2$/thread \1 parked on c.seq/' \
 				-e 's/^parked\[([0-9])\]=3$/thread \1 parked on not_empty.seq/' \
 				-e 's/^parked\[([0-9])\]=4$/thread \1 parked on not_full.seq/' \
+				-e 's/^parked\[([0-9])\]=5$/thread \1 parked on e.state/' \
 				-e 's/^ecwait\[0\]=/not_empty.waiters=/' \
 				-e 's/^ecwait\[1\]=/not_full.waiters=/' |
 				tr '\n' ',' | sed -e 's/,$//' -e 's/,/, /g')
@@ -176,6 +181,9 @@ run_check() {
 			*'got[t]'* | *'got[item]'*) property="no item lost or duplicated" ;;
 			*'lastc['*) property="FIFO" ;;
 			*'(head==tail)'*) property="EPIPE only after drain" ;;
+			*'(nsets==st)'*) property="no lost wakeup (a released waiter parks again)" ;;
+			*'(nsets!=st)'*) property="no spurious true" ;;
+			*'(st==nsets)'* | *'(tst==st)'*) property="timed false only if no set released it" ;;
 			*'acceptance cycle'*) property="terminates (LTL)" ;;
 			*) property="$what" ;;
 			esac
@@ -233,6 +241,24 @@ run_check ring  3 safety fail TIMED_GET=1 BUG_NO_RETRY
 run_check ring  4 safety fail NP=2 CAP=2 BUG_NO_BATON
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_CLOSE_NOWAKE
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_NO_DRAIN_WAKE
+# event: NS setters (default 1) doing ROUNDS (default 2) of set, clear,
+# the last set staying; the other threads wait WAITS times (default 1);
+# TIMED=1: the first waiter uses ct_event_wait_for. See event.pml.
+run_check event 2 safety pass
+run_check event 2 live   pass
+run_check event 3 safety pass
+run_check event 3 live   pass
+run_check event 3 safety pass ROUNDS=3 WAITS=2
+run_check event 3 safety pass NS=2 ROUNDS=3
+run_check event 3 live   pass NS=2 TIMED=1
+run_check event 4 safety pass TIMED=1
+run_check event 2 safety fail BUG_NOWAKE
+run_check event 2 live   fail BUG_NOWAKE
+run_check event 3 safety fail BUG_SET_STORE
+run_check event 3 safety fail BUG_NO_GEN
+run_check event 2 safety fail BUG_NO_ANNOUNCE
+run_check event 2 safety fail TIMED=1 BUG_NO_RECHECK
+run_check event 2 safety fail ROUNDS=3 BUG_GEN_WRAP
 
 elapsed=$(($(date +%s) - start))
 if [ "$failures" -ne 0 ]; then

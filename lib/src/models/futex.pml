@@ -1,6 +1,6 @@
 /*
  * futex.pml — model of the parking backend (lib/src/wait.h), included by
- * mutex.pml and cond.pml.
+ * mutex_ops.pml (mutex.pml, cond.pml), ring_ops.pml and event.pml.
  *
  * Each thread t is parked on at most one futex address; parked[t] names it
  * (FA_NONE: not parked). The set of threads with parked[t] == a is the wait
@@ -18,6 +18,9 @@
  *    the model assumes no FIFO order.
  *  - Spurious returns (EINTR): at most SPURIOUS in the whole run, so that
  *    they cannot hide a lost wakeup by waking every parked thread for ever.
+ *  - Hooks for the includer (event.pml), if it defines them before the
+ *    #include: FUTEX_PARK_HOOK runs in the step that enqueues a thread,
+ *    FUTEX_TIMEOUT_HOOK in the step where its timeout fires.
  *
  * Inlines expect the including proctype to have a parameter `me` (thread
  * index 0..NT-1). Supports NT <= 4.
@@ -38,6 +41,7 @@
 #define FA_SEQ   2	/* &c->seq */
 #define FA_NOT_EMPTY 3	/* &r->not_empty.seq (ring.pml) */
 #define FA_NOT_FULL  4	/* &r->not_full.seq (ring.pml) */
+#define FA_EVENT     5	/* &e->state (event.pml) */
 
 /* ct__wait / ct__requeue results */
 #define OK        0
@@ -58,7 +62,11 @@ inline futex_wait(addr, word, expected, may_timeout, ret)
 	 * lock; wait_portable.c:114-124 under the bucket lock) */
 	atomic {
 		if
-		:: word == expected -> parked[me] = addr
+		:: word == expected ->
+#ifdef FUTEX_PARK_HOOK
+			FUTEX_PARK_HOOK;
+#endif
+			parked[me] = addr
 		:: else -> skip		/* EAGAIN: returns 0 at once */
 		fi
 	}
@@ -66,6 +74,9 @@ inline futex_wait(addr, word, expected, may_timeout, ret)
 	if
 	:: parked[me] == FA_NONE -> ret = OK
 	:: atomic { may_timeout && parked[me] != FA_NONE ->
+#ifdef FUTEX_TIMEOUT_HOOK
+			FUTEX_TIMEOUT_HOOK;
+#endif
 			parked[me] = FA_NONE; ret = ETIMEDOUT }
 	:: atomic { spurious > 0 && parked[me] != FA_NONE ->
 			parked[me] = FA_NONE; spurious--; ret = OK }
