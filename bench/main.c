@@ -13,9 +13,12 @@
 
 #include <contend/contend.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef CTB_HWLOC_VERSION
@@ -101,6 +104,30 @@ static void bad(const char *flag, const char *value, const char *why)
 	else
 		fprintf(stderr, PROG ": %s: %s\n", flag, why);
 	exit(2);
+}
+
+/*
+ * The --benchmark_out file must be creatable before anything runs: Google
+ * Benchmark itself only says "invalid file name" and exits 1 for a missing
+ * folder, a folder, or a read-only one (access() reports EROFS even to root).
+ */
+static void check_out_file(const char *out)
+{
+	struct stat st;
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		bad("--benchmark_out", out, "is a folder; expected a file name");
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", out);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (access(dir, W_OK | X_OK) != 0) {
+		char why[PATH_MAX + 64];
+		snprintf(why, sizeof(why), "cannot write in %s: %s", dir, strerror(errno));
+		bad("--benchmark_out", out, why);
+	}
 }
 
 /* Value of "--name=value" if arg is that flag; NULL otherwise; dies on "--name". */
@@ -282,6 +309,8 @@ int main(int argc, char **argv)
 		bad("--benchmark_out_format", out_format, "expected console, json or csv");
 	if (out != NULL && *out == '\0')
 		bad("--benchmark_out", out, "expected a file name");
+	if (out != NULL)
+		check_out_file(out);
 	int use_color = truth(color);
 	if (use_color < 0) {
 		if (strcmp(color, "auto") != 0)
@@ -436,6 +465,15 @@ int main(int argc, char **argv)
 			.tabular = use_tabular != 0,
 		};
 		ctb_run_exact_names(&o);
+		if (o.file && ctb_out_errno() != 0) {
+			/* A full disk: no partial result file stays behind. */
+			unlink(out);
+			fprintf(stderr, PROG ": --benchmark_out=%s: cannot write: %s\n", out,
+				strerror(ctb_out_errno()));
+			ctb_teams_finish();
+			ctb_shutdown();
+			return 1;
+		}
 	}
 	ctb_teams_finish();
 	ctb_shutdown();

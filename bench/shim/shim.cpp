@@ -7,9 +7,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -200,19 +202,38 @@ public:
 		return inner_->ReportContext(c);
 	}
 
-	void ReportRuns(const std::vector<Run> &runs) override
+	void ReportRuns(const std::vector<Run> &runs) override;
+
+	void Finalize() override
 	{
-		std::vector<Run> renamed = runs;
-		for (Run &r : renamed)
-			r.run_name.time_type.clear();
-		inner_->ReportRuns(renamed);
+		inner_->Finalize();
+		GetOutputStream().flush();
+		check();
 	}
 
-	void Finalize() override { inner_->Finalize(); }
+	// The stream's first failure (a full disk): the file is not whole.
+	void check()
+	{
+		if (!GetOutputStream() && failed_errno_ == 0)
+			failed_errno_ = errno != 0 ? errno : EIO;
+	}
+	int failed_errno() const { return failed_errno_; }
 
 private:
 	std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+	int failed_errno_ = 0;
 };
+
+void ExactNameReporter::ReportRuns(const std::vector<Run> &runs)
+{
+	std::vector<Run> renamed = runs;
+	for (Run &r : renamed)
+		r.run_name.time_type.clear();
+	inner_->ReportRuns(renamed);
+	check();
+}
+
+static int out_errno = 0;	// the file reporter's first write error, for ctb_out_errno
 
 std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const char *format, bool console_color,
 							    bool tabular)
@@ -245,8 +266,12 @@ size_t ctb_run_exact_names(const struct ctb_output *o)
 	if (!o->file)
 		return benchmark::RunSpecifiedBenchmarks(&display);
 	ExactNameReporter file(make_reporter(o->out_format, false, o->tabular));
-	return benchmark::RunSpecifiedBenchmarks(&display, &file);
+	size_t n = benchmark::RunSpecifiedBenchmarks(&display, &file);
+	out_errno = file.failed_errno();
+	return n;
 }
+
+int ctb_out_errno(void) { return out_errno; }
 
 void ctb_shutdown(void) { benchmark::Shutdown(); }
 

@@ -159,6 +159,11 @@ struct ctb_output {
  * Returns the number of benchmarks run.
  */
 size_t ctb_run_exact_names(const struct ctb_output *o);
+
+/* After ctb_run_exact_names: 0 if the --benchmark_out file was written
+ * whole, else the errno of the first failed write (e.g. ENOSPC). */
+int ctb_out_errno(void);
+
 void ctb_shutdown(void);
 
 /* All four: initialize, reject leftovers (returns 2), run, shut down (0). */
