@@ -14,13 +14,16 @@ names the file; the command-line scripts print it and exit 2.
 """
 
 import csv
+import errno
 import io
 import json
 import math
 import os
 import re
 import signal
+import stat
 import statistics
+import sys
 import tempfile
 
 # Counters every contend benchmark reports (DESIGN "Numbers"), in table order.
@@ -53,22 +56,84 @@ _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
         2.048, 2.045, 2.042)
 
 
+# A Google Benchmark JSON file is a few MB even for a long sweep; anything
+# this big is not one (and is refused before it is read into memory).
+MAX_JSON_BYTES = 256 << 20
+
+# Errors of a write that started and could not finish (the disk filled
+# up): exit status 1. Any other OSError means the place itself is unusable
+# (missing, read-only, not a folder): bad usage, exit status 2.
+WRITE_FAILED_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
 class ResultsError(Exception):
     """A result file or folder that cannot be used; str() is one line."""
 
 
 # ---------------------------------------------------------------- files
 
+def os_error_status(e):
+    """Exit status for an OSError met while writing results: 1 or 2."""
+    return 1 if e.errno in WRITE_FAILED_ERRNOS else 2
+
+
+def os_error_text(e, default=""):
+    """One line for an OSError: 'FILE: reason'."""
+    return "%s: %s" % (e.filename or default, e.strerror or e)
+
+
+def printable(text):
+    """text made valid UTF-8: the undecodable bytes of a file name (which
+    Python carries as surrogate escapes) become \\xNN, other lone
+    surrogates \\uNNNN."""
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escape_surrogate(m):
+    c = ord(m.group())
+    return "\\x%02x" % (c - 0xdc00) if 0xdc80 <= c <= 0xdcff else "\\u%04x" % c
+
+
+def safe_stdio():
+    """Lets stdout and stderr print file names that are not UTF-8 (their
+    original bytes go out) instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        enc = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape" if enc == "utf8" else "backslashreplace")
+
+
+def read_limited(path, limit=MAX_JSON_BYTES):
+    """The bytes of a regular file of at most limit bytes; ResultsError
+    (naming the file) for anything else: a FIFO or device would block or
+    never end."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ResultsError("%s: not a regular file" % path)
+        if st.st_size > limit:
+            raise ResultsError("%s: too large (%d MiB; a result file is at most %d MiB)"
+                               % (path, st.st_size >> 20, limit >> 20))
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+    except OSError as e:
+        raise ResultsError("%s: cannot read: %s" % (path, e.strerror or e))
+
+
 def atomic_write_bytes(path, data):
     """Writes data to path via a temp file in the same folder + rename.
 
     SIGINT and SIGTERM are held back while the file is written, so an
     interrupt never leaves a half-written file or a stray temp file.
+    An OSError names path (not the temp file), whatever step failed.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     old = _block_signals()
     try:
+        os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -83,12 +148,14 @@ def atomic_write_bytes(path, data):
             except OSError:
                 pass
             raise
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, path) from None
     finally:
         _restore_signals(old)
 
 
 def atomic_write_text(path, text):
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, printable(text).encode("utf-8"))
 
 
 def atomic_write_json(path, obj):
@@ -150,12 +217,10 @@ def load_gb(path):
     Returns the parsed object. Raises ResultsError naming the file when it
     is empty, not UTF-8, not JSON (e.g. truncated) or not Google Benchmark
     output (an object with a 'context' object and a 'benchmarks' list).
+    What a newer Google Benchmark adds (a higher json_schema_version, new
+    keys, new run types) is ignored: the fields known here are read.
     """
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise ResultsError("%s: cannot read: %s" % (path, e.strerror or e))
+    raw = read_limited(path)
     if not raw.strip():
         raise ResultsError("%s: empty file" % path)
     try:
@@ -169,6 +234,14 @@ def load_gb(path):
                            % (path, e.msg, e.lineno, e.colno))
     except RecursionError:
         raise ResultsError("%s: not valid JSON (nested too deeply)" % path)
+    if re.search(r"\\u[dD][89a-fA-F]", text):
+        # \uD800-\uDFFF escapes that are not a surrogate pair decode to
+        # strings no UTF-8 output can hold.
+        try:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ResultsError("%s: not valid Unicode (a \\u escape of a lone surrogate)"
+                               % path)
     if (not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list)
             or not isinstance(doc.get("context"), dict)):
         raise ResultsError("%s: not Google Benchmark JSON (expected an object with "
@@ -420,6 +493,8 @@ class Run:
 
     def _add(self, b, source):
         run_type = b.get("run_type", "iteration")
+        if run_type not in ("iteration", "aggregate"):
+            return      # a kind of row a newer Google Benchmark may add
         raw = b.get("run_name") if run_type == "aggregate" and b.get("run_name") else b["name"]
         if run_type == "aggregate" and not b.get("run_name"):
             agg = b.get("aggregate_name", "")
@@ -491,9 +566,8 @@ def load_run(path):
     meta_path = os.path.join(path, "meta.json")
     if os.path.exists(meta_path):
         try:
-            with open(meta_path, encoding="utf-8") as f:
-                meta = json.load(f)
-        except (OSError, ValueError) as e:
+            meta = json.loads(read_limited(meta_path).decode("utf-8"))
+        except (ValueError, RecursionError) as e:
             raise ResultsError("%s: unreadable meta.json: %s" % (meta_path, e))
         if not isinstance(meta, dict):
             raise ResultsError("%s: meta.json is not a JSON object" % meta_path)

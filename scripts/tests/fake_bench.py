@@ -12,6 +12,9 @@ Misbehaviour on demand, for tests (environment, regexes on names):
   FAKE_BENCH_ERROR  matching benchmarks report error_occurred
   FAKE_BENCH_SLEEP  seconds each benchmark takes (default: --duration)
   FAKE_BENCH_LOG    file to append each invocation's argv to
+  FAKE_BENCH_FILL   matching benchmarks first fill the disk: they write
+                    FAKE_BENCH_FILL_FILE until no space is left
+A write that fails (disk full) gets one line on stderr and exit status 1.
 """
 import json
 import os
@@ -108,6 +111,9 @@ def main(argv):
                         time.sleep(1)
                 sys.stdout.flush()
                 os.abort()
+        frx = os.environ.get("FAKE_BENCH_FILL")
+        if frx and re.search(frx, n):
+            fill_disk(os.environ["FAKE_BENCH_FILL_FILE"])
         time.sleep(sleep)
         impl = n.split("/")[1]
         t = int(re.search(r"threads:(\d+)", n).group(1))
@@ -147,5 +153,23 @@ def main(argv):
     return 0
 
 
+def fill_disk(path):
+    """Writes path until the file system holding it is full."""
+    block = b"\0" * 65536
+    with open(path, "ab", buffering=0) as f:
+        while True:
+            try:
+                f.write(block)
+            except OSError:
+                if len(block) == 1:
+                    return
+                block = block[:len(block) // 2]
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except OSError as e:
+        print("contend-bench: %s: %s" % (e.filename or "--benchmark_out", e.strerror),
+              file=sys.stderr)
+        sys.exit(1)

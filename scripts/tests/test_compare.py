@@ -28,7 +28,6 @@ FIX = HERE / 'fixtures' / 'compare'
 A = FIX / 'synth-a-2pu' / 'run1'
 A2 = FIX / 'synth-a-2pu' / 'run2'
 B = FIX / 'synth-b-4pu' / 'run1'
-BAD = FIX / 'bad'
 WIDTH = 100
 
 
@@ -299,12 +298,6 @@ class Formats(CompareCase):
         self.assertEqual(len({r['metric'] for r in rows}), 4)
         self.assertIn('Google Benchmark versions differ', err)
 
-    def test_markdown_and_csv_exclude_each_other(self):
-        status, out, err = run(A, B, '--markdown', '--csv')
-        self.assertEqual(status, 2)
-        self.assertEqual(out, '')
-        self.assertEqual(len(err.splitlines()), 1, err)
-
 
 def is_png(path):
     data = path.read_bytes()
@@ -358,65 +351,10 @@ class OutputFolder(unittest.TestCase):
             xs = [[float(l.split()[0]) for l in b.splitlines() if l and l[0] != '#']
                   for b in blocks if b.strip()]
             self.assertEqual(xs, [[0.5, 1.0, 2.0], [0.25, 0.5, 1.0, 2.0]])
-            status, _, err = run(A, B, '--out', Path(tmp) / 'x', '--figures', 'many')
-            self.assertEqual(status, 2)
-
-    def test_refuses_a_foreign_folder(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / 'precious.txt').write_text('keep me')
-            status, out, err = run(A, B, '--out', tmp)
-            self.assertEqual(status, 2)
-            self.assertEqual(len(err.splitlines()), 1, err)
-            self.assertEqual(os.listdir(tmp), ['precious.txt'])
 
 
-class BadInput(unittest.TestCase):
-    """One clear line on stderr, exit status 2, nothing on stdout or disk."""
-
-    def check(self, args, pattern):
-        with tempfile.TemporaryDirectory() as tmp:
-            out_dir = Path(tmp) / 'cmp'
-            status, out, err = run(*args, '--out', out_dir)
-            self.assertEqual(status, 2, f'{args}: {err}')
-            self.assertEqual(out, '')
-            lines = err.splitlines()
-            self.assertEqual(len(lines), 1, err)
-            self.assertTrue(lines[0].startswith('compare: '), lines[0])
-            self.assertRegex(lines[0], pattern)
-            self.assertFalse(out_dir.exists(), 'nothing is written')
-            self.assertEqual(os.listdir(tmp), [])
-
-    def test_missing_folder(self):
-        self.check((A, FIX / 'no-such-run'), r'no-such-run: no such folder')
-
-    def test_folder_without_gb(self):
-        self.check((A, BAD / 'no-gb'), r'no-gb: no gb/\*\.json')
-
-    def test_gb_without_json(self):
-        self.check((A, BAD / 'empty-gb'), r'empty-gb.*no gb/\*\.json')
-
-    def test_truncated_json(self):
-        self.check((A, BAD / 'truncated'), r'truncated/gb/main\.json: not valid JSON.*truncated')
-
-    def test_not_google_benchmark_json(self):
-        self.check((BAD / 'not-gb', A), r'not-gb/gb/main\.json: not Google Benchmark JSON')
-
-    def test_nothing_in_common(self):
-        self.check((A, BAD / 'disjoint'), r'no benchmark in common between A .* and B ')
-
-    def test_nothing_in_common_after_filter(self):
-        self.check((A, B, '--filter', '^nothing'), r'no benchmark in common')
-
-    def test_single_run(self):
-        self.check((A,), r'need at least two runs to compare, got 1')
-
-    def test_no_run(self):
-        self.check((), r'need at least two runs to compare, got 0')
-
-    def test_bad_option(self):
-        self.check((A, B, '--view', 'sideways'), r'--view.*sideways')
-        self.check((A, B, '--alpha', '2'), r'--alpha 2.0: must be between 0 and 1')
-        self.check((A, B, '--filter', '('), r'--filter .*bad regular expression')
+# Bad input (exit 2, one line, nothing written), read-only and full --out
+# folders: scripts/tests/test_bad_inputs.py.
 
 
 class PuFallback(unittest.TestCase):

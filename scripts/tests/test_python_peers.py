@@ -215,54 +215,9 @@ class ErrorTest(unittest.TestCase):
             self.assertIs(b["error_occurred"], True)
             self.assertRegex(b["error_message"], r"checksum")
 
-    def test_no_match_writes_nothing(self):
-        with tempfile.TemporaryDirectory() as d:
-            out = os.path.join(d, "o.json")
-            p = run(["--benchmark_filter=^nothing/", "--benchmark_out=" + out])
-            self.assertEqual(p.returncode, 0)
-            self.assertIn("no benchmark matches", p.stderr)
-            self.assertFalse(os.path.exists(out))
 
-
-class BadInputTest(unittest.TestCase):
-    CASES = (
-        ("--threads=0", "--threads", "0"),
-        ("--threads=4-2", "--threads", "4-2"),
-        ("--threads=two", "--threads", "two"),
-        ("--place=diagonal", "--place", "diagonal"),
-        ("--place=cpus:99999", "--place", "cpus:99999"),
-        ("--duration=-1", "--duration", "-1"),
-        ("--duration=soon", "--duration", "soon"),
-        ("--benchmark_filter=(", "--benchmark_filter", "("),
-        ("--benchmark_repetitions=0", "--benchmark_repetitions", "0"),
-        ("--benchmark_out_format=csv", "--benchmark_out_format", "csv"),
-        ("--sample=-1", "--sample", "-1"),
-        ("--outside-ns=1e3", "--outside-ns", "1e3"),
-        ("--timed-wait-ns=0", "--timed-wait-ns", "0"),
-        ("--frobnicate=1", "--frobnicate", ""),
-    )
-
-    def test_bad_values(self):
-        with tempfile.TemporaryDirectory() as d:
-            out = os.path.join(d, "o.json")
-            for arg, flag, value in self.CASES:
-                with self.subTest(arg=arg):
-                    p = run([arg, "--duration=0.01", "--benchmark_filter=^mutex/",
-                             "--benchmark_out=" + out] if not arg.startswith(
-                                 ("--duration", "--benchmark_filter")) else
-                            [arg, "--benchmark_out=" + out])
-                    self.assertEqual(p.returncode, 2, p.stderr)
-                    self.assertEqual(p.stdout, "")
-                    err = p.stderr.strip().splitlines()
-                    self.assertEqual(len(err), 1, p.stderr)
-                    self.assertIn(flag, err[0])
-                    self.assertIn(value, err[0])
-                    self.assertFalse(os.path.exists(out))
-
-    def test_unwritable_out(self):
-        p = run(["--benchmark_out=/nonexistent-dir/o.json"])
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("--benchmark_out", p.stderr)
+# Bad values, unwritable, read-only and full --benchmark_out, a filter that
+# matches nothing: scripts/tests/test_bad_inputs.py.
 
 
 class ListTest(unittest.TestCase):
