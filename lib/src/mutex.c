@@ -23,8 +23,11 @@ static const bool checked = CT_CHECKED;
  * (meson option mutex_spin, default 400: ~4 us at ~10 ns per pause on the
  * reference VM, under one park/wake round trip there, ~20 us), and the
  * longest gap between two probes of the lock word (128 pauses, ~1.3 us:
- * more than a cache-line round trip, ~480 ns there). A measured trade-off
- * (docs/performance.md): 0 parks at once, like glibc.
+ * more than a cache-line round trip, ~480 ns there; meson option
+ * mutex_probe_gap). Measured trade-offs (docs/performance.md): spin 0
+ * parks at once, like glibc; gap 1 probes every pause, which catches a
+ * release sooner (lower p99 behind long critical sections) but turns a
+ * hot lock's cache line into a ping-pong.
  */
 #ifndef CT_MUTEX_SPIN
 #define CT_MUTEX_SPIN 400

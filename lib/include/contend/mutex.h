@@ -36,9 +36,10 @@
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
  * pause iterations (meson option mutex_spin: 400 by default, 0 parks at
  * once like glibc), probing the state with a relaxed load at exponentially
- * growing gaps (1, 2, 4, ... 128 pauses) and trying the CAS when it reads
- * 0; a lost CAS ends the spin. Then exchange(2) (acquire) and park while
- * the exchange returns non-zero. A thread that
+ * growing gaps (1, 2, 4, ... pauses, up to meson option mutex_probe_gap,
+ * 128 by default) and trying the CAS when it reads 0; a lost CAS ends the
+ * spin. Then exchange(2) (acquire) and park while the exchange returns
+ * non-zero. A thread that
  * parked always reacquires with state 2, so a later unlock wakes the next
  * parked thread. Unlock: exchange(0) (release); if it returned 2, wake one.
  *
