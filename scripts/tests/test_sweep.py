@@ -142,6 +142,26 @@ class FakeSweepTest(unittest.TestCase):
         self.assertIn("## Failures", md)
         self.assertIn("partial", md)
 
+    def test_peer_failures_alone_do_not_fail_the_sweep(self):
+        # A spinning peer that never finishes is recorded and listed, and
+        # the sweep still exits 0; one failed contend row makes it 1, even
+        # as an error entry in an otherwise complete step.
+        env = {"FAKE_BENCH_HANG": "mutex/pthread_mutex/cs_ns:0/threads:2/place:compact"}
+        rc, out, err = self.fake("--step-timeout", "2", env=env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("failed benchmarks: 0 of contend and the harness, 2 of peers", out)
+        (d,) = run_dirs(self.out)
+        st = {s["name"]: s for s in self.load_meta(d)["steps"]}
+        self.assertEqual(st["mutex"]["status"], "partial")
+        self.assertEqual((st["mutex"]["errors"], st["mutex"]["peer_errors"]), (2, 2))
+        shutil.rmtree(self.out)
+        os.makedirs(self.out)
+        env = {"FAKE_BENCH_ERROR": "mutex/ct_mutex/cs_ns:0/threads:2/place:compact"}
+        rc, out, err = self.fake(env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("failed benchmarks: 1 of contend and the harness (exit status 1), 0 of peers",
+                      out)
+
     def interrupt_and_resume(self, sig):
         e = dict(os.environ, FAKE_BENCH_SLEEP="0.08")
         p = subprocess.Popen([PY, SWEEP, "--bench", FAKE, "--no-peers", "--out", self.out,
