@@ -392,6 +392,19 @@ static void team_destroy(struct team_impl *ti)
 
 static struct team_impl *current;	/* the team of the benchmark running now */
 static int watchdog_stops;		/* teams abandoned by the watchdog */
+static int bench_errors;		/* benchmarks reported as errors */
+
+/* Reports st's benchmark as failed (an error entry in the results). */
+static void bench_error(ctb_state *st, const char *msg)
+{
+	bench_errors++;
+	ctb_skip_with_error(st, msg);
+}
+
+int ctb_bench_errors(void)
+{
+	return bench_errors;
+}
 
 /*
  * Gives up on a team that made no progress for the watchdog's limit (see
@@ -589,13 +602,13 @@ static void run_bench(ctb_state *st, void *user)
 	char err[300];
 	if (b->hung) {
 		/* Another run would hang again, for the watchdog's time. */
-		ctb_skip_with_error(st, "skipped: stopped by the watchdog in an earlier run "
+		bench_error(st, "skipped: stopped by the watchdog in an earlier run "
 					"(its worker threads were abandoned)");
 		return;
 	}
 	struct team_impl *ti = team_for(b, err, sizeof(err));
 	if (ti == NULL) {
-		ctb_skip_with_error(st, err);
+		bench_error(st, err);
 		return;
 	}
 	struct ctb_team *t = &ti->pub;
@@ -603,7 +616,7 @@ static void run_bench(ctb_state *st, void *user)
 		if (t->w[i].bind_err != 0) {
 			snprintf(err, sizeof(err), "binding worker %d to PU %d failed: %s", i,
 				 t->w[i].pu, strerror(t->w[i].bind_err));
-			ctb_skip_with_error(st, err);
+			bench_error(st, err);
 			return;
 		}
 	}
@@ -657,12 +670,12 @@ static void run_bench(ctb_state *st, void *user)
 	ti->err[0] = '\0';
 	if (!command(ti, CMD_SETUP)) {
 		team_abandon(ti, "setup", err, sizeof(err));
-		ctb_skip_with_error(st, err);
+		bench_error(st, err);
 		return;
 	}
 	if (ti->status != 0) {
 		snprintf(err, sizeof(err), "setup: %s", ti->err[0] ? ti->err : strerror(ti->status));
-		ctb_skip_with_error(st, err);
+		bench_error(st, err);
 		return;
 	}
 
@@ -692,7 +705,7 @@ static void run_bench(ctb_state *st, void *user)
 		if (!finished) {
 			/* No iteration time for this batch: the run is an error. */
 			team_abandon(ti, "a batch", err, sizeof(err));
-			ctb_skip_with_error(st, err);
+			bench_error(st, err);
 			return;
 		}
 		uint64_t t1 = ctb_now_ns();
@@ -710,7 +723,7 @@ static void run_bench(ctb_state *st, void *user)
 		done += batch;
 		ctb_set_iteration_time(st, (double)window * 1e-9);
 		if (atomic_load_explicit(&ti->failed, memory_order_relaxed)) {
-			ctb_skip_with_error(st, ti->fail_msg);
+			bench_error(st, ti->fail_msg);
 			break;
 		}
 	}
@@ -720,14 +733,14 @@ static void run_bench(ctb_state *st, void *user)
 	if (!command(ti, CMD_TEARDOWN)) {
 		team_abandon(ti, "teardown", err, sizeof(err));
 		if (!failed)
-			ctb_skip_with_error(st, err);
+			bench_error(st, err);
 		return;
 	}
 	if (failed)
 		return;
 	if (ti->status != 0) {
 		snprintf(err, sizeof(err), "%s", ti->err[0] ? ti->err : strerror(ti->status));
-		ctb_skip_with_error(st, err);
+		bench_error(st, err);
 		return;
 	}
 	if (done == 0 || wall == 0)

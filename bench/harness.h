@@ -340,6 +340,13 @@ void ctb_teams_finish(void);
  */
 int ctb_watchdog_stops(void);
 
+/*
+ * Benchmarks reported as errors so far (error_occurred in the results: an
+ * invariant that failed, an init error, a watchdog stop, ...). main exits
+ * with status 1 when nonzero.
+ */
+int ctb_bench_errors(void);
+
 /* Workload families: each registers its benchmarks from ctb_cfg. */
 void ctb_register_c2c(void);
 void ctb_register_atomic(void);
@@ -349,6 +356,6 @@ void ctb_register_rmutex(void);
 void ctb_register_event(void);
 void ctb_register_queue(void);
 void ctb_register_overhead(void);
-void ctb_register_selftest(void);	/* hidden: only with CTB_TEST_DEADLOCK set */
+void ctb_register_selftest(void);	/* hidden: CTB_TEST_DEADLOCK / CTB_TEST_VIOLATION */
 
 #endif

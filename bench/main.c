@@ -94,8 +94,10 @@ static const char usage[] =
 	"NUMA node of the object under test (mem_node:N) and says unpinned(...) when\n"
 	"this machine refuses thread binding (the run goes on unbound).\n"
 	"\n"
-	"Exit status: 0 ok (also when no benchmark matches the filter), 1 failure\n"
-	"(including a benchmark stopped by --watchdog), 2 bad usage.\n";
+	"Exit status: 0 ok (also when no benchmark matches the filter), 1 failure:\n"
+	"a benchmark reported an error (an invariant check failed, init failed, or\n"
+	"--watchdog stopped it; the others still ran), or the result file could not\n"
+	"be written; 2 bad usage.\n";
 
 static void bad(const char *flag, const char *value, const char *why)
 {
@@ -477,11 +479,12 @@ int main(int argc, char **argv)
 	}
 	ctb_teams_finish();
 	ctb_shutdown();
-	int stops = ctb_watchdog_stops();
-	if (stops > 0) {
+	int stops = ctb_watchdog_stops(), errors = ctb_bench_errors();
+	if (stops > 0)
 		fprintf(stderr, PROG ": %d benchmark%s stopped by the watchdog (reported as errors)\n",
 			stops, stops == 1 ? "" : "s");
-		return 1;
-	}
-	return 0;
+	if (errors > stops)
+		fprintf(stderr, PROG ": %d benchmark%s reported errors (error_occurred)\n",
+			errors - stops, errors - stops == 1 ? "" : "s");
+	return errors > 0 || stops > 0 ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * wl_selftest.c — a benchmark that hangs on purpose, for the watchdog's
- * test. Hidden: registered only when the environment variable
- * CTB_TEST_DEADLOCK is set (non-empty), never in a normal run.
+ * test, and one that reports an invariant failure. Hidden: registered
+ * only when the environment variable CTB_TEST_DEADLOCK (or
+ * CTB_TEST_VIOLATION) is set (non-empty), never in a normal run.
  *
  *   selftest/deadlock/threads:<t>/place:<p>
  *       workers 0 and 1 deadlock lock-order style: 0 takes mutex A, 1
@@ -14,6 +15,13 @@
  *
  * The locks are contend's own (ct_mutex, ct_event): they park in the
  * kernel, so the abandoned workers use no CPU for the rest of the run.
+ *
+ *   selftest/violation/threads:<t>/place:<p>
+ *       registered only when CTB_TEST_VIOLATION is set: each batch claims
+ *       its budget, then reports an invariant failure (ctb_fail), as a
+ *       workload does when it finds an item lost or a counter wrong. The
+ *       benchmark must become an error entry, the run go on, and
+ *       contend-bench exit with status 1 (bench/tests/violation_check.py).
  */
 #include "harness.h"
 
@@ -83,16 +91,51 @@ static const struct ctb_workload deadlock_wl = {
 	.teardown = teardown,
 };
 
+static int violation_setup(struct ctb_team *t, char *err, size_t len)
+{
+	(void)t;
+	(void)err;
+	(void)len;
+	return 0;
+}
+
+static void violation_batch(struct ctb_worker *w)
+{
+	uint64_t k;
+	while ((k = ctb_claim(w)) != 0) {
+		w->ops += k;
+		if (w->index == 0)
+			ctb_fail(w->team, "selftest: invariant violated on purpose (%llu ops)",
+				 (unsigned long long)w->ops);
+	}
+}
+
+static const struct ctb_workload violation_wl = {
+	.family = "selftest",
+	.obj_size = obj_size,
+	.setup = violation_setup,
+	.batch = violation_batch,
+	.teardown = teardown,
+};
+
+static bool env_on(const char *name)
+{
+	const char *on = getenv(name);
+	return on != NULL && *on != '\0';
+}
+
 void ctb_register_selftest(void)
 {
-	const char *on = getenv("CTB_TEST_DEADLOCK");
-	if (on == NULL || *on == '\0')
-		return;
+	bool deadlock = env_on("CTB_TEST_DEADLOCK"), violation = env_on("CTB_TEST_VIOLATION");
 	for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 		for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 			int n = ctb_cfg.threads[ti];
 			const struct ct_place_policy *pl = &ctb_cfg.places[pi];
-			ctb_bench_add(&deadlock_wl, NULL, NULL, n, pl,
-				      "selftest/deadlock/threads:%d/place:%s", n, pl->name);
+			if (deadlock)
+				ctb_bench_add(&deadlock_wl, NULL, NULL, n, pl,
+					      "selftest/deadlock/threads:%d/place:%s", n, pl->name);
+			if (violation)
+				ctb_bench_add(&violation_wl, NULL, NULL, n, pl,
+					      "selftest/violation/threads:%d/place:%s", n, pl->name);
 		}
 }
