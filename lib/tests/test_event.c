@@ -12,12 +12,12 @@ enum { WAITERS = 8 };
 static ct_event ev = CT_EVENT_INIT;
 static atomic_int released;
 static atomic_int entered;		/* waiters about to call wait */
-static pid_t tids[WAITERS];
+static atomic_int tids[WAITERS];	/* their kernel thread ids (0: not yet) */
 
 /* Records the caller's kernel thread id, so the test can see it sleep. */
 static void enter(void)
 {
-	tids[atomic_fetch_add(&entered, 1)] = (pid_t)syscall(SYS_gettid);
+	atomic_store(&tids[atomic_fetch_add(&entered, 1)], (int)syscall(SYS_gettid));
 }
 
 static void *waiter(void *arg)
@@ -67,12 +67,14 @@ static void wait_for_waiters(int n)
 		bool all = atomic_load(&entered) == n &&
 			   (atomic_load(&ev.state) & CT_EVENT_WAITERS) != 0;
 		for (int i = 0; all && i < n; i++)
-			all = asleep(tids[i]);
+			all = atomic_load(&tids[i]) != 0 && asleep((pid_t)atomic_load(&tids[i]));
 		if (all)
 			break;
 		CHECK(test_now_ns() - t0 < 5000000000u);
 		test_sleep_ns(100000);
 	}
+	for (int i = 0; i < n; i++)
+		atomic_store(&tids[i], 0);
 	atomic_store(&entered, 0);
 }
 
