@@ -126,7 +126,8 @@ static bool wait_until(ct_event *e, uint64_t deadline)
 		return true;
 	const uint32_t gen = s & EV_GEN_MASK;
 
-	if (CT_EVENT_SPIN > 0 && spin_slot_take()) {
+	/* Spin unless a waiter already parked: this event is slow to come. */
+	if (CT_EVENT_SPIN > 0 && !(s & EV_WAITERS) && spin_slot_take()) {
 		for (int i = 0; i < CT_EVENT_SPIN; i++) {
 			ct__cpu_relax();
 			s = atomic_load_explicit(&e->state, memory_order_acquire);

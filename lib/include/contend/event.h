@@ -36,7 +36,8 @@
  *   clear: CAS SET off (generation unchanged).
  *   wait:  load (acquire); return if SET. Else remember the generation,
  *          spin up to `event_spin` probes (meson option, default 400,
- *          ~4 us here; 0 parks at once) for SET or a new generation; then
+ *          ~4 us here; 0 parks at once; none when a waiter is already
+ *          parked) for SET or a new generation; then
  *          CAS the WAITERS bit on and park on exactly that value,
  *          re-checking after every wake-up. A set ordered before the CAS
  *          makes the CAS (or the park) fail; one ordered after it sees

@@ -31,7 +31,7 @@
  *   the event clear does so only if a set happened since (assertion in the
  *   step that decides it).
  * - Timed: ct_event_wait_for returns false only if no set happened between
- *   the start of the wait and the load that decided false (event.c:159,
+ *   the start of the wait and the load that decided false (event.c:160,
  *   "one more look"). This implies Python's rule, that a set called while
  *   the thread waits (before its deadline fired: tst, noted in the timeout
  *   step, FUTEX_TIMEOUT_HOOK) releases it.
@@ -81,10 +81,10 @@
  *                     waiter released by a set that is cleared before the
  *                     waiter runs waits again (Python semantics broken)
  *   BUG_NO_ANNOUNCE   the waiter parks on the value it loaded without
- *                     setting WAITERS first (event.c:151-157 dropped): set
+ *                     setting WAITERS first (event.c:152-158 dropped): set
  *                     sees no waiter, wakes nobody
  *   BUG_NO_RECHECK    a timed wait returns false as soon as ct__wait times
- *                     out, without the last load (event.c:159-160): a set
+ *                     out, without the last load (event.c:160-161): a set
  *                     that came while it was parked, before its deadline
  *                     fired but before the wake reached it, is lost to it
  *                     (checked against Python's rule: no set came before
@@ -95,7 +95,7 @@
  * Alternatives that are no bugs (spin finds no violation; not in check.sh):
  *   ALT_CLEAR_WAITERS clear also clears WAITERS (never on while SET)
  *   ALT_WAIT_STALE    after its CAS the waiter parks on the value without
- *                     WAITERS (event.c:156 dropped): ct__wait returns at
+ *                     WAITERS (event.c:157 dropped): ct__wait returns at
  *                     once (the word differs), the reload sees the bit on
  *                     and the next round parks on the right value
  */
@@ -211,7 +211,7 @@ inline ev_clear()
 }
 
 /*
- * The decisions at the top of wait_until's loop (event.c:143-146), made
+ * The decisions at the top of wait_until's loop (event.c:144-147), made
  * in the step of the load that gave s: released -> return true; else
  * timed out -> return false; else go on (fin stays false).
  */
@@ -229,7 +229,7 @@ inline decide()
 }
 
 /*
- * wait_until (event.c:121-162), for ct_event_wait (timed false) and
+ * wait_until (event.c:121-163), for ct_event_wait (timed false) and
  * ct_event_wait_for (timed true, finite timeout). Sets res. Locals: s,
  * gen, st, tst, wret, res, fin, timed, timed_out.
  */
@@ -247,10 +247,11 @@ inline ev_wait()
 	:: else -> skip
 	fi;
 	if
-	:: /* event.c:129-138: a spinner permit: the probes (one, see above) */
+	:: /* event.c:130-139: a spinner permit (taken only while WAITERS is off:
+	    * a subset of what this free choice covers): the probes (one, see above) */
 		atomic {
-			s = state;			/* event.c:132 */
-			decide()			/* event.c:133-138 (timed_out is false) */
+			s = state;			/* event.c:133 */
+			decide()			/* event.c:134-139 (timed_out is false) */
 		};
 		if
 		:: fin -> goto ev_out
@@ -258,20 +259,20 @@ inline ev_wait()
 		fi
 	:: skip		/* no permit (or event_spin=0): park at once */
 	fi;
-ev_loop:	/* event.c:142: for (;;), after the checks of :143-146 */
+ev_loop:	/* event.c:143: for (;;), after the checks of :144-147 */
 #ifndef BUG_NO_ANNOUNCE
 	if
 	:: !(s & EV_WAITERS) ->
-		atomic {	/* event.c:151-156: CAS s -> s | WAITERS, acquire */
+		atomic {	/* event.c:152-157: CAS s -> s | WAITERS, acquire */
 			if
 			:: state == s ->
 				state = s | EV_WAITERS;
 #ifndef ALT_WAIT_STALE
-				s = s | EV_WAITERS	/* event.c:156 */
+				s = s | EV_WAITERS	/* event.c:157 */
 #endif
 			:: else ->
 				s = state;		/* lost: s = the current value */
-				decide();		/* event.c:155: continue */
+				decide();		/* event.c:156: continue */
 				if
 				:: fin -> goto ev_out
 				:: else -> goto ev_loop
@@ -281,7 +282,7 @@ ev_loop:	/* event.c:142: for (;;), after the checks of :143-146 */
 	:: else -> skip
 	fi;
 #endif
-	/* event.c:158: ct__wait(&e->state, s, deadline) */
+	/* event.c:159: ct__wait(&e->state, s, deadline) */
 	futex_wait(FA_EVENT, state, s, timed, wret);
 #ifdef BUG_NO_RECHECK
 	if
@@ -295,7 +296,7 @@ ev_loop:	/* event.c:142: for (;;), after the checks of :143-146 */
 	:: else -> skip
 	fi;
 #endif
-	atomic {	/* event.c:159-160: note the timeout; load, acquire */
+	atomic {	/* event.c:160-161: note the timeout; load, acquire */
 		timed_out = timed_out || (wret == ETIMEDOUT);
 		wret = OK;
 		s = state;
