@@ -2,6 +2,7 @@
 #ifndef CONTEND_INTERNAL_H
 #define CONTEND_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <contend/cond.h>
@@ -29,27 +30,33 @@ void ct__mutex_relock(ct_mutex *m);
 int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline_ns);
 
 /*
- * ct_mutex's fast paths, inline for ct_rmutex (whose lock and unlock are
- * otherwise a call into ct_mutex_lock/unlock each). Not in checked
- * builds: those go through ct_mutex_lock/unlock for owner tracking.
- * ct__mutex_lock_slow is lock_slow with no deadline.
+ * ct_mutex's fast paths, inline here so that ct_rmutex (whose lock and
+ * unlock would otherwise be a call into ct_mutex_lock/unlock each) and
+ * mutex.c run the very same code. Checked builds' rmutex goes through
+ * ct_mutex_lock/unlock for owner tracking. ct__mutex_lock_slow is
+ * mutex.c's lock_slow with no deadline; ct__mutex_wake wakes one parked
+ * locker.
  */
 void ct__mutex_lock_slow(ct_mutex *m);
+void ct__mutex_wake(ct_mutex *m);
+
+/* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release. */
+static inline bool ct__mutex_try_acquire(ct_mutex *m)
+{
+	uint32_t expected = CT_MUTEX_UNLOCKED;
+	return atomic_compare_exchange_strong_explicit(&m->state, &expected, CT_MUTEX_LOCKED,
+						       memory_order_acquire, memory_order_relaxed);
+}
 
 static inline void ct__mutex_lock_inline(ct_mutex *m)
 {
-	uint32_t expected = CT_MUTEX_UNLOCKED;
-	/* Acquire: as try_acquire in mutex.c. */
-	if (!atomic_compare_exchange_strong_explicit(&m->state, &expected, CT_MUTEX_LOCKED,
-						     memory_order_acquire, memory_order_relaxed))
+	if (!ct__mutex_try_acquire(m))
 		ct__mutex_lock_slow(m);
 }
 
-void ct__mutex_wake(ct_mutex *m);
-
 static inline void ct__mutex_unlock_inline(ct_mutex *m)
 {
-	/* Release: as ct_mutex_unlock. */
+	/* Release: publishes the critical section to the next acquirer. */
 	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED, memory_order_release) ==
 	    CT_MUTEX_CONTENDED)
 		ct__mutex_wake(m);

@@ -67,14 +67,6 @@ void ct_mutex_destroy(ct_mutex *m)
 	(void)m;
 }
 
-/* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release. */
-static bool try_acquire(ct_mutex *m)
-{
-	uint32_t expected = CT_MUTEX_UNLOCKED;
-	return atomic_compare_exchange_strong_explicit(&m->state, &expected, CT_MUTEX_LOCKED,
-						       memory_order_acquire, memory_order_relaxed);
-}
-
 /*
  * Parks until the mutex is acquired in the CONTENDED state or the deadline
  * passes. exchange(CONTENDED) both announces a waiter (so unlock will wake
@@ -114,7 +106,7 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 			gap *= 2;
 		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
 		if (s == CT_MUTEX_UNLOCKED) {
-			if (try_acquire(m))
+			if (ct__mutex_try_acquire(m))
 				return 0;
 			break;
 		}
@@ -125,14 +117,13 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 void ct_mutex_lock(ct_mutex *m)
 {
 	checked_lock_entry("ct_mutex_lock", m);
-	if (!try_acquire(m))
-		lock_slow(m, CT_DEADLINE_NONE);
+	ct__mutex_lock_inline(m);
 	checked_acquired(m);
 }
 
 bool ct_mutex_trylock(ct_mutex *m)
 {
-	if (!try_acquire(m))
+	if (!ct__mutex_try_acquire(m))
 		return false;
 	checked_acquired(m);
 	return true;
@@ -141,7 +132,7 @@ bool ct_mutex_trylock(ct_mutex *m)
 int ct_mutex_lock_for(ct_mutex *m, uint64_t timeout_ns)
 {
 	checked_lock_entry("ct_mutex_lock_for", m);
-	if (!try_acquire(m)) {
+	if (!ct__mutex_try_acquire(m)) {
 		if (timeout_ns == 0 || lock_slow(m, ct__deadline(timeout_ns)) != 0)
 			return ETIMEDOUT;
 	}
@@ -156,10 +147,7 @@ void ct_mutex_unlock(ct_mutex *m)
 			checked_fail("ct_mutex_unlock", "the calling thread does not hold this mutex", m);
 		atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
 	}
-	/* Release: publishes the critical section to the next acquirer. */
-	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED, memory_order_release) ==
-	    CT_MUTEX_CONTENDED)
-		ct__wake(&m->state, 1);
+	ct__mutex_unlock_inline(m);
 }
 
 void ct__mutex_lock_slow(ct_mutex *m)

@@ -17,23 +17,22 @@
  * - `holders` is a ghost counter (not in the C code): the number of
  *   threads that acquired and have not yet released, updated in the same
  *   atomic step as the RMW that acquires or releases.
- * - ct_rmutex's inner mutex uses internal.h's ct__mutex_lock_inline and
- *   ct__mutex_unlock_inline: the same CAS, the same lock_slow
- *   (ct__mutex_lock_slow, mutex.c:165-168), the same exchange and wake as
- *   ct_mutex_lock and ct_mutex_unlock below.
+ * - ct_rmutex's inner mutex runs internal.h's ct__mutex_lock_inline and
+ *   ct__mutex_unlock_inline, which ct_mutex_lock and ct_mutex_unlock call
+ *   too (their default-build paths are exactly those).
  * - ct_mutex_trylock and ct_mutex_lock_for(m, 0) are try_acquire alone
- *   (mutex.c:135, :144-146): the first step of the modelled lock_for.
+ *   (mutex.c:126, :135-137): the first step of the modelled lock_for.
  *
  * Inlines use the including proctype's locals `got` (bool), `contended`
  * (bool), `ret` (byte) and its parameter `me`.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE         unlock never wakes (mutex.c:162 dropped)
+ *   BUG_NOWAKE         unlock never wakes (internal.h:62 dropped)
  *   BUG_WOKEN_CAS      a woken thread retries with try_acquire (CAS 0->1,
  *                      state LOCKED) before exchange(2): the next unlock
  *                      does not know others are still parked
  *   BUG_ACQ_ON_LOCKED  park loop tests `== CONTENDED` instead of
- *                      `!= UNLOCKED` (mutex.c:85-86): taking LOCKED for free
+ *                      `!= UNLOCKED` (mutex.c:77-78): taking LOCKED for free
  */
 #ifndef MUTEX_OPS_PML
 #define MUTEX_OPS_PML
@@ -47,7 +46,7 @@
 byte state = UNLOCKED;	/* ct_mutex.state */
 byte holders;		/* ghost: threads holding the mutex */
 
-/* try_acquire (mutex.c:71-76): CAS UNLOCKED -> LOCKED, acquire */
+/* ct__mutex_try_acquire (internal.h:43-49): CAS UNLOCKED -> LOCKED, acquire */
 inline try_acquire()
 {
 	atomic {
@@ -59,13 +58,13 @@ inline try_acquire()
 }
 
 /*
- * park_until_acquired (mutex.c:83-91). may_timeout: the deadline is not
+ * park_until_acquired (mutex.c:75-83). may_timeout: the deadline is not
  * CT_DEADLINE_NONE. Leaves ret = OK (acquired) or ETIMEDOUT.
  */
 inline park_until_acquired(may_timeout)
 {
 	do
-	:: /* mutex.c:85-86: atomic_exchange(&m->state, CONTENDED) != UNLOCKED */
+	:: /* mutex.c:77-78: atomic_exchange(&m->state, CONTENDED) != UNLOCKED */
 		atomic {
 #ifdef BUG_ACQ_ON_LOCKED
 			got = (state != CONTENDED);
@@ -76,13 +75,13 @@ inline park_until_acquired(may_timeout)
 			if :: got -> holders++ :: else -> skip fi
 		}
 		if
-		:: got -> ret = OK; break		/* mutex.c:90: return 0 */
+		:: got -> ret = OK; break		/* mutex.c:82: return 0 */
 		:: else -> skip
 		fi;
-		/* mutex.c:87: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
+		/* mutex.c:79: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
 		futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret);
 		if
-		:: ret == ETIMEDOUT -> break		/* mutex.c:88: return ETIMEDOUT */
+		:: ret == ETIMEDOUT -> break		/* mutex.c:80: return ETIMEDOUT */
 		:: else -> skip
 		fi;
 #ifdef BUG_WOKEN_CAS
@@ -96,45 +95,45 @@ inline park_until_acquired(may_timeout)
 	got = false
 }
 
-/* lock_slow (mutex.c:106-123): the bounded spin, then park. */
+/* lock_slow (mutex.c:98-115): the bounded spin, then park. */
 inline lock_slow(may_timeout)
 {
-	/* mutex.c:115-117: relaxed load == UNLOCKED, then try_acquire */
+	/* mutex.c:107-109: relaxed load == UNLOCKED, then try_acquire */
 	if
 	:: state == UNLOCKED -> try_acquire()
 	:: else -> got = false
 	fi;
 	if
-	:: got -> ret = OK; got = false		/* mutex.c:118: return 0 (a lost CAS breaks out: park) */
-	:: else -> park_until_acquired(may_timeout)	/* mutex.c:122 */
+	:: got -> ret = OK; got = false		/* mutex.c:110: return 0 (a lost CAS breaks out: park) */
+	:: else -> park_until_acquired(may_timeout)	/* mutex.c:114 */
 	fi
 }
 
-/* ct_mutex_lock (mutex.c:125-131) */
+/* ct_mutex_lock (mutex.c:117-122, internal.h:51-55) */
 inline mutex_lock()
 {
-	try_acquire();				/* mutex.c:128 */
+	try_acquire();				/* internal.h:53 */
 	if
 	:: got -> got = false
-	:: else -> lock_slow(false)		/* mutex.c:129, CT_DEADLINE_NONE */
+	:: else -> lock_slow(false)		/* internal.h:54, mutex.c:155 */
 	fi;
 	ret = OK
 }
 
-/* ct_mutex_lock_for (mutex.c:141-150) with a finite timeout; ret = OK or ETIMEDOUT */
+/* ct_mutex_lock_for (mutex.c:132-141) with a finite timeout; ret = OK or ETIMEDOUT */
 inline mutex_lock_for()
 {
-	try_acquire();				/* mutex.c:144 */
+	try_acquire();				/* mutex.c:135 */
 	if
 	:: got -> ret = OK; got = false
-	:: else -> lock_slow(true)		/* mutex.c:145 */
+	:: else -> lock_slow(true)		/* mutex.c:136 */
 	fi
 }
 
-/* ct_mutex_unlock (mutex.c:152-163) */
+/* ct_mutex_unlock (mutex.c:143-151, internal.h:57-63) */
 inline mutex_unlock()
 {
-	/* mutex.c:160-161: atomic_exchange(&m->state, UNLOCKED) == CONTENDED, release */
+	/* internal.h:60-61: atomic_exchange(&m->state, UNLOCKED) == CONTENDED, release */
 	atomic {
 		holders--;
 		contended = (state == CONTENDED);
@@ -143,17 +142,17 @@ inline mutex_unlock()
 	if
 	:: contended ->
 #ifndef BUG_NOWAKE
-		futex_wake_one(FA_MUTEX);	/* mutex.c:162: ct__wake(&m->state, 1) */
+		futex_wake_one(FA_MUTEX);	/* internal.h:62, mutex.c:160: ct__wake(&m->state, 1) */
 #endif
 		contended = false
 	:: else -> skip
 	fi
 }
 
-/* ct__mutex_relock (mutex.c:175-180): park_until_acquired, no spinning, no deadline */
+/* ct__mutex_relock (mutex.c:163-168): park_until_acquired, no spinning, no deadline */
 inline mutex_relock()
 {
-	park_until_acquired(false)		/* mutex.c:178 */
+	park_until_acquired(false)		/* mutex.c:166 */
 }
 
 #endif
