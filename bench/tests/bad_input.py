@@ -207,9 +207,9 @@ def main():
         return 2
     exe, name = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
-        if name not in cases(tmp):
-            print(f"unknown case {name}; cases: {' '.join(sorted(cases(tmp)))}",
-                  file=sys.stderr)
+        known = cases(tmp)
+        if name not in known:
+            print(f"unknown case {name}; cases: {' '.join(sorted(known))}", file=sys.stderr)
             return 2
         problems, status, line = run_case(exe, name, tmp)
     if problems is None:
