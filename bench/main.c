@@ -8,7 +8,7 @@
  */
 #include "cli.h"
 #include "harness.h"
-#include "adapters.h"
+#include "impls.h"
 #include "revision.h"
 
 #include <contend/contend.h>
@@ -223,9 +223,9 @@ static void add_context(const char *place_arg)
 	ctb_add_context("timed_wait_ns", buf);
 	snprintf(buf, sizeof(buf), "%.3f", ctb_cfg.work_ns_per_iter);
 	ctb_add_context("work_loop_ns_per_iter", buf);
-	ctb_impls_present(buf, sizeof(buf));
+	ci_impls_present(buf, sizeof(buf));
 	ctb_add_context("impls", buf);
-	ctb_impls_missing(buf, sizeof(buf));
+	ci_impls_missing(buf, sizeof(buf));
 	ctb_add_context("impls_missing", buf[0] ? buf : "none");
 }
 

@@ -16,7 +16,7 @@
  * behaviour in C11 and nothing for ThreadSanitizer to report.
  */
 #include "harness.h"
-#include "adapters.h"
+#include "impls.h"
 
 #include <stdio.h>
 
@@ -27,9 +27,9 @@ static size_t lock_bytes(const struct ctb_bench *b)
 {
 	size_t s = 0;
 	if (b->p[0] == V_LOCK)
-		s = ((const struct ctb_lock_ops *)b->impl)->size;
+		s = ((const struct ci_lock_ops *)b->impl)->obj_size;
 	else if (b->p[0] == V_RLOCK)
-		s = ((const struct ctb_rlock_ops *)b->impl)->size;
+		s = ((const struct ci_rlock_ops *)b->impl)->obj_size;
 	return (s + 63) / 64 * 64;
 }
 
@@ -49,9 +49,9 @@ static int setup(struct ctb_team *t, char *err, size_t len)
 	int rc = 0;
 	atomic_store_explicit(counter_of(t), 0, memory_order_relaxed);
 	if (b->p[0] == V_LOCK)
-		rc = ((const struct ctb_lock_ops *)b->impl)->init(t->obj);
+		rc = ((const struct ci_lock_ops *)b->impl)->init(t->obj);
 	else if (b->p[0] == V_RLOCK)
-		rc = ((const struct ctb_rlock_ops *)b->impl)->init(t->obj);
+		rc = ((const struct ci_rlock_ops *)b->impl)->init(t->obj);
 	if (rc != 0)
 		snprintf(err, len, "lock init failed: error %d", rc);
 	return rc;
@@ -84,7 +84,7 @@ static void batch(struct ctb_worker *w)
 		}
 		break;
 	case V_LOCK: {
-		const struct ctb_lock_ops *ops = b->impl;
+		const struct ci_lock_ops *ops = b->impl;
 		while ((k = ctb_claim(w)) != 0) {
 			/* The lock orders the relaxed accesses (acquire/release). */
 			CTB_REPEAT_TIMED(w, k, {
@@ -97,7 +97,7 @@ static void batch(struct ctb_worker *w)
 		break;
 	}
 	case V_RLOCK: {
-		const struct ctb_rlock_ops *ops = b->impl;
+		const struct ci_rlock_ops *ops = b->impl;
 		while ((k = ctb_claim(w)) != 0) {
 			int bad = 0;
 			CTB_REPEAT_TIMED(w, k, {
@@ -125,9 +125,9 @@ static int teardown(struct ctb_team *t, char *err, size_t len)
 	uint64_t v = atomic_load_explicit(counter_of(t), memory_order_relaxed);
 	atomic_store_explicit(&t->shared[0], ops > v ? ops - v : 0, memory_order_relaxed);
 	if (b->p[0] == V_LOCK)
-		((const struct ctb_lock_ops *)b->impl)->destroy(t->obj);
+		((const struct ci_lock_ops *)b->impl)->destroy(t->obj);
 	else if (b->p[0] == V_RLOCK)
-		((const struct ctb_rlock_ops *)b->impl)->destroy(t->obj);
+		((const struct ci_rlock_ops *)b->impl)->destroy(t->obj);
 	if (b->p[0] != V_RACY && v != ops) {
 		snprintf(err, len, "lost updates: %llu increments, counter %llu",
 			 (unsigned long long)ops, (unsigned long long)v);
@@ -168,10 +168,10 @@ void ctb_register_counter(void)
 {
 	add_all(V_RACY, NULL, "racy");
 	add_all(V_ATOMIC, NULL, "atomic");
-	for (size_t i = 0; i < ctb_lock_table_len; i++)
-		if (ctb_lock_table[i] != NULL)
-			add_all(V_LOCK, ctb_lock_table[i], ctb_lock_table[i]->name);
-	for (size_t i = 0; i < ctb_rlock_table_len; i++)
-		if (ctb_rlock_table[i] != NULL)
-			add_all(V_RLOCK, ctb_rlock_table[i], ctb_rlock_table[i]->name);
+	for (size_t i = 0; i < ci_lock_table_len; i++)
+		if (ci_lock_table[i] != NULL)
+			add_all(V_LOCK, ci_lock_table[i], ci_lock_table[i]->name);
+	for (size_t i = 0; i < ci_rlock_table_len; i++)
+		if (ci_rlock_table[i] != NULL)
+			add_all(V_RLOCK, ci_rlock_table[i], ci_rlock_table[i]->name);
 }

@@ -22,7 +22,7 @@
  * flag set before the set) ends a batch: waiters acknowledge and leave.
  */
 #include "harness.h"
-#include "adapters.h"
+#include "impls.h"
 
 #include <stdio.h>
 
@@ -31,7 +31,7 @@ enum { K_PINGPONG, K_BROADCAST, K_TIMED };
 /* Objects: up to three events, each on its own line(s). */
 static size_t slot(const struct ctb_bench *b)
 {
-	return (((const struct ctb_event_ops *)b->impl)->size + 63) / 64 * 64;
+	return (((const struct ci_event_ops *)b->impl)->obj_size + 63) / 64 * 64;
 }
 
 static void *ev(struct ctb_team *t, int i)
@@ -51,7 +51,7 @@ static int nevents(const struct ctb_bench *b)
 
 static int setup(struct ctb_team *t, char *err, size_t len)
 {
-	const struct ctb_event_ops *ops = t->bench->impl;
+	const struct ci_event_ops *ops = t->bench->impl;
 	int n = nevents(t->bench);
 	for (int i = 0; i < n; i++) {
 		int rc = ops->init(ev(t, i));
@@ -73,7 +73,7 @@ static int teardown(struct ctb_team *t, char *err, size_t len)
 {
 	(void)err;
 	(void)len;
-	const struct ctb_event_ops *ops = t->bench->impl;
+	const struct ci_event_ops *ops = t->bench->impl;
 	for (int i = 0; i < nevents(t->bench); i++)
 		ops->destroy(ev(t, i));
 	return 0;
@@ -85,7 +85,7 @@ enum { SH_STOP, SH_ACKS, SH_TSET };
 static void pingpong(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_event_ops *ops = t->bench->impl;
+	const struct ci_event_ops *ops = t->bench->impl;
 	void *a = ev(t, 0), *b = ev(t, 1);
 	atomic_uint_fast64_t *stop = &t->shared[SH_STOP];
 	if (w->index == 0) {
@@ -120,7 +120,7 @@ static void pingpong(struct ctb_worker *w)
 static void broadcast(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_event_ops *ops = t->bench->impl;
+	const struct ci_event_ops *ops = t->bench->impl;
 	void *done = ev(t, 2);
 	atomic_uint_fast64_t *stop = &t->shared[SH_STOP];
 	atomic_uint_fast64_t *acks = &t->shared[SH_ACKS];
@@ -177,7 +177,7 @@ static void broadcast(struct ctb_worker *w)
 static void timed(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_event_ops *ops = t->bench->impl;
+	const struct ci_event_ops *ops = t->bench->impl;
 	void *e = ev(t, 0);
 	const uint64_t timeout = ctb_cfg.timed_wait_ns;
 	uint64_t k;
@@ -230,8 +230,8 @@ static const struct ctb_workload wl = {
 
 void ctb_register_event(void)
 {
-	for (size_t r = 0; r < ctb_event_table_len; r++) {
-		const struct ctb_event_ops *ops = ctb_event_table[r];
+	for (size_t r = 0; r < ci_event_table_len; r++) {
+		const struct ci_event_ops *ops = ci_event_table[r];
 		if (ops == NULL)
 			continue;
 		for (int ti = 0; ti < ctb_cfg.nthreads; ti++) {

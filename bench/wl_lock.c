@@ -15,7 +15,7 @@
  * teardown checks it equals the number of ops (mutual exclusion held).
  */
 #include "harness.h"
-#include "adapters.h"
+#include "impls.h"
 
 #include <stdio.h>
 
@@ -26,8 +26,8 @@ static const int64_t depth_values[] = { 1, 4, 16 };
 
 static size_t lock_bytes(const struct ctb_bench *b)
 {
-	size_t s = b->p[0] == K_MUTEX ? ((const struct ctb_lock_ops *)b->impl)->size
-				      : ((const struct ctb_rlock_ops *)b->impl)->size;
+	size_t s = b->p[0] == K_MUTEX ? ((const struct ci_lock_ops *)b->impl)->obj_size
+				      : ((const struct ci_rlock_ops *)b->impl)->obj_size;
 	return (s + 63) / 64 * 64;
 }
 
@@ -49,11 +49,11 @@ static int setup(struct ctb_team *t, char *err, size_t len)
 	if (b->p[0] == K_MUTEX) {
 		t->work_iters = ctb_work_iters_for((uint64_t)b->p[1]);
 		t->work2_iters = b->p[1] > 0 ? ctb_work_iters_for(ctb_cfg.outside_ns) : 0;
-		rc = ((const struct ctb_lock_ops *)b->impl)->init(t->obj);
+		rc = ((const struct ci_lock_ops *)b->impl)->init(t->obj);
 	} else {
 		t->work_iters = 0;
 		t->work2_iters = 0;
-		rc = ((const struct ctb_rlock_ops *)b->impl)->init(t->obj);
+		rc = ((const struct ci_rlock_ops *)b->impl)->init(t->obj);
 	}
 	if (rc != 0)
 		snprintf(err, len, "lock init failed: error %d", rc);
@@ -70,7 +70,7 @@ static inline void touch(atomic_uint_fast64_t *d)
 static void mutex_batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_lock_ops *ops = t->bench->impl;
+	const struct ci_lock_ops *ops = t->bench->impl;
 	void *l = t->obj;
 	atomic_uint_fast64_t *d = data_of(t);
 	const uint64_t cs = t->work_iters, outside = t->work2_iters;
@@ -102,7 +102,7 @@ static void mutex_batch(struct ctb_worker *w)
 static void rmutex_batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_rlock_ops *ops = t->bench->impl;
+	const struct ci_rlock_ops *ops = t->bench->impl;
 	void *l = t->obj;
 	atomic_uint_fast64_t *d = data_of(t);
 	const int64_t depth = t->bench->p[1];
@@ -140,9 +140,9 @@ static int teardown(struct ctb_team *t, char *err, size_t len)
 		ops += t->w[i].ops;
 	uint64_t v = atomic_load_explicit(data_of(t), memory_order_relaxed);
 	if (b->p[0] == K_MUTEX)
-		((const struct ctb_lock_ops *)b->impl)->destroy(t->obj);
+		((const struct ci_lock_ops *)b->impl)->destroy(t->obj);
 	else
-		((const struct ctb_rlock_ops *)b->impl)->destroy(t->obj);
+		((const struct ci_rlock_ops *)b->impl)->destroy(t->obj);
 	if (v != ops) {
 		snprintf(err, len, "mutual exclusion violated: %llu acquisitions, counter %llu",
 			 (unsigned long long)ops, (unsigned long long)v);
@@ -169,8 +169,8 @@ static const struct ctb_workload rmutex_wl = {
 
 void ctb_register_mutex(void)
 {
-	for (size_t r = 0; r < ctb_lock_table_len; r++) {
-		const struct ctb_lock_ops *ops = ctb_lock_table[r];
+	for (size_t r = 0; r < ci_lock_table_len; r++) {
+		const struct ci_lock_ops *ops = ci_lock_table[r];
 		if (ops == NULL)
 			continue;
 		for (size_t c = 0; c < sizeof(cs_values) / sizeof(cs_values[0]); c++)
@@ -188,8 +188,8 @@ void ctb_register_mutex(void)
 
 void ctb_register_rmutex(void)
 {
-	for (size_t r = 0; r < ctb_rlock_table_len; r++) {
-		const struct ctb_rlock_ops *ops = ctb_rlock_table[r];
+	for (size_t r = 0; r < ci_rlock_table_len; r++) {
+		const struct ci_rlock_ops *ops = ci_rlock_table[r];
 		if (ops == NULL)
 			continue;
 		for (size_t d = 0; d < sizeof(depth_values) / sizeof(depth_values[0]); d++)

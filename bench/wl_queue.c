@@ -28,7 +28,7 @@
  * without close). Any mismatch fails the benchmark.
  */
 #include "harness.h"
-#include "adapters.h"
+#include "impls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,7 +46,7 @@ static const int64_t caps[] = { 1, 16, 1024 };
 
 static size_t slot(const struct ctb_bench *b)
 {
-	return (((const struct ctb_queue_ops *)b->impl)->size + 63) / 64 * 64;
+	return (((const struct ci_queue_ops *)b->impl)->obj_size + 63) / 64 * 64;
 }
 
 static void *q_of(struct ctb_team *t, int i)
@@ -67,7 +67,7 @@ static size_t obj_size(const struct ctb_bench *b)
 static int setup(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ctb_bench *b = t->bench;
-	const struct ctb_queue_ops *ops = b->impl;
+	const struct ci_queue_ops *ops = b->impl;
 	for (int i = 0; i < nqueues(b); i++) {
 		int rc = ops->init(q_of(t, i), (size_t)b->p[1]);
 		if (rc != 0) {
@@ -91,7 +91,7 @@ static void *make_item(struct ctb_worker *w)
 }
 
 /* Puts one item in the given mode; 0 or the unexpected error. */
-static inline int put_one(const struct ctb_queue_ops *ops, void *q, void *it, int mode)
+static inline int put_one(const struct ci_queue_ops *ops, void *q, void *it, int mode)
 {
 	int rc;
 	uint32_t spins = 0;
@@ -109,7 +109,7 @@ static inline int put_one(const struct ctb_queue_ops *ops, void *q, void *it, in
 	}
 }
 
-static inline int get_one(const struct ctb_queue_ops *ops, void *q, void **it, int mode)
+static inline int get_one(const struct ci_queue_ops *ops, void *q, void **it, int mode)
 {
 	int rc;
 	uint32_t spins = 0;
@@ -130,7 +130,7 @@ static inline int get_one(const struct ctb_queue_ops *ops, void *q, void **it, i
 /* An unexpected error: record it and close the queue so nobody stays blocked. */
 static void broken(struct ctb_worker *w, void *q, const char *what, int rc)
 {
-	const struct ctb_queue_ops *ops = w->team->bench->impl;
+	const struct ci_queue_ops *ops = w->team->bench->impl;
 	ctb_fail(w->team, "%s: %s returned %d (worker %d)", ops->name, what, rc, w->index);
 	if (ops->close != NULL)
 		ops->close(q);
@@ -139,7 +139,7 @@ static void broken(struct ctb_worker *w, void *q, const char *what, int rc)
 static void pc_batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_queue_ops *ops = t->bench->impl;
+	const struct ci_queue_ops *ops = t->bench->impl;
 	void *q = q_of(t, 0);
 	const int mode = (int)t->bench->p[3];
 	uint64_t k;
@@ -178,7 +178,7 @@ static void pc_batch(struct ctb_worker *w)
 static void pairs_batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_queue_ops *ops = t->bench->impl;
+	const struct ci_queue_ops *ops = t->bench->impl;
 	void *q = q_of(t, 0);
 	uint64_t k;
 	while ((k = ctb_claim(w)) != 0) {
@@ -212,7 +212,7 @@ static void pairs_batch(struct ctb_worker *w)
 static void pingpong_batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
-	const struct ctb_queue_ops *ops = t->bench->impl;
+	const struct ci_queue_ops *ops = t->bench->impl;
 	void *a = q_of(t, 0), *b = q_of(t, 1);
 	int rc;
 	if (w->index == 0) {
@@ -286,7 +286,7 @@ static void batch(struct ctb_worker *w)
 }
 
 /* Closes (if possible) and checks that q is empty and, if closed, refuses puts. */
-static int check_empty_closed(const struct ctb_queue_ops *ops, void *q, char *err, size_t len)
+static int check_empty_closed(const struct ci_queue_ops *ops, void *q, char *err, size_t len)
 {
 	void *it = NULL;
 	if (ops->close == NULL) {
@@ -316,7 +316,7 @@ static int check_empty_closed(const struct ctb_queue_ops *ops, void *q, char *er
 static int teardown(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ctb_bench *b = t->bench;
-	const struct ctb_queue_ops *ops = b->impl;
+	const struct ci_queue_ops *ops = b->impl;
 	int bad = 0;
 	if (!ctb_failed(t)) {
 		uint64_t put_n = 0, got_n = 0, put_sum = 0, got_sum = 0;
@@ -360,7 +360,7 @@ static const struct ctb_workload wl = {
 	.teardown = teardown,
 };
 
-static void add(const struct ctb_queue_ops *ops, int64_t kind, int64_t cap, int64_t prod,
+static void add(const struct ci_queue_ops *ops, int64_t kind, int64_t cap, int64_t prod,
 		int64_t mode, int n, const struct ct_place_policy *pl)
 {
 	int64_t p[4] = { kind, cap, prod, mode };
@@ -385,8 +385,8 @@ static void add(const struct ctb_queue_ops *ops, int64_t kind, int64_t cap, int6
 
 void ctb_register_queue(void)
 {
-	for (size_t r = 0; r < ctb_queue_table_len; r++) {
-		const struct ctb_queue_ops *ops = ctb_queue_table[r];
+	for (size_t r = 0; r < ci_queue_table_len; r++) {
+		const struct ci_queue_ops *ops = ci_queue_table[r];
 		if (ops == NULL)
 			continue;
 		for (int ti = 0; ti < ctb_cfg.nthreads; ti++) {

@@ -34,8 +34,8 @@ _Static_assert((CT_RING_CAPACITY_MAX & (CT_RING_CAPACITY_MAX - 1)) == 0,
 	       "CT_RING_CAPACITY_MAX is a power of two");
 
 /*
- * Fault injection for tests: stress_queue.c compiles this file a second
- * time with CT_RING_TEST_DELAY defined to sometimes yield or sleep, which
+ * Fault injection for tests: lib/tests builds a test-only copy of this
+ * file (ring_delayed.h) with CT_RING_TEST_DELAY defined to sometimes yield or sleep, which
  * widens the windows (a slot claimed but not yet filled or freed) that
  * the parking protocol must survive. Library builds leave it empty.
  */

@@ -27,8 +27,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* No deadline: wait until woken. */
-#define CT_DEADLINE_NONE UINT64_MAX
+#include "relax.h"	/* ct__cpu_relax, ct__now_ns, ct__deadline, CT_DEADLINE_NONE */
 
 /* Wake every waiter. */
 #define CT_WAKE_ALL INT32_MAX
@@ -51,12 +50,6 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
  */
 int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to);
 
-/* Current CLOCK_MONOTONIC time in nanoseconds. */
-uint64_t ct__now_ns(void);
-
-/* now + timeout_ns, saturating at CT_DEADLINE_NONE. */
-uint64_t ct__deadline(uint64_t timeout_ns);
-
 /*
  * A small nonzero id for the calling thread (the kernel tid on Linux).
  * The id is cached in a thread-local (initial-exec: one %fs-relative load,
@@ -74,18 +67,6 @@ static inline uint32_t ct__self(void)
 {
 	uint32_t id = ct__self_id;
 	return id != 0 ? id : ct__self_slow();
-}
-
-/* One iteration of a spin-wait loop (the CPU's pause/yield hint). */
-static inline void ct__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
 }
 
 #endif

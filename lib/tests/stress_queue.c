@@ -1,6 +1,9 @@
 /*
- * stress_queue.c — many-thread checks of the bounded queues (every
- * implementation in queue_impls.h).
+ * stress_queue.c — many-thread checks of the bounded queues: the rows of
+ * the queue table (impls/). Usage: stress_queue [--peers | NAME...];
+ * without arguments, libcontend's rows and ct_ring+delays; --peers, every
+ * peer row built; or the rows named. A check that needs what a row does
+ * not guarantee (impls.h flags) is skipped for it, and says so.
  *
  * 1. Transfer: P producers and C consumers, P:C in {1:1, 4:1, 1:4, 4:4},
  *    capacity in {1, 2, 64}, in three modes (blocking put/get; try_ with
@@ -13,7 +16,7 @@
  *    Before closing, the main thread waits for every item to be delivered:
  *    items left in the queue while every consumer sleeps (a lost wakeup)
  *    fail the test instead of being rescued by close's wake-all.
- * 2. Lockstep: 4 producers and 4 consumers, each allowed one operation
+ * 2. Lockstep (rows with an exact capacity and a size): 4 producers and 4 consumers, each allowed one operation
  *    at a time by the main thread, so a thread that got its item (or slot)
  *    does not come back for the next one. Each round: 4 consumers park on
  *    an empty queue, then 4 producers put one item each; later 4 producers
@@ -21,11 +24,12 @@
  *    each. Every parked thread must be woken: one that is not (a lost
  *    wakeup, or a wakeup spent on a thread that no longer needs it and not
  *    passed on) stalls the round, and the stall fails the test.
- * 3. Timeouts: a timed waiter A (get_for / put_for of 1 ms) and a blocking
+ * 3. Timeouts (rows with an exact capacity): a timed waiter A (get_for / put_for of 1 ms) and a blocking
  *    waiter B both wait while the main thread makes one item (or slot)
  *    available near A's deadline. If A times out it must not have taken
  *    the wakeup with it: B must get the item. A stall fails the test.
- * 4. Close races: producers put until EPIPE while close happens (a) with
+ * 4. Close races (rows whose close is exact; (a) needs a size too):
+ *    producers put until EPIPE while close happens (a) with
  *    every producer blocked on a full queue and no consumer yet, (b) with
  *    consumers running, after a random delay. Each producer counts its
  *    successful puts; consumers must get exactly those items, once each.
@@ -34,10 +38,12 @@
  *    may return EPIPE before the item arrives; then one gets it and the
  *    other must be woken for EPIPE.
  *
- * Besides the library's queues, everything runs on "ct_ring+delays": ring.c
- * compiled into this program with random yields and sleeps between
- * claiming a slot and filling or freeing it (CT_RING_TEST_DELAY), so that
- * the windows the parking protocol must survive are hit often.
+ * Besides the library's queues, everything runs on "ct_ring+delays": a
+ * test-only copy of ring.c (ring_delayed.h) with random yields and sleeps
+ * between claiming a slot and filling or freeing it (CT_RING_TEST_DELAY),
+ * so that the windows the parking protocol must survive are hit often.
+ * Rows that spin inside the implementation (CI_SPINS) run with at most
+ * max(2, allowed PUs) threads in all.
  *
  * Soak mode (scripts/soak): with the environment variable CT_SOAK_SEED set
  * to a number, main runs a selection drawn from that seed instead of the
@@ -58,7 +64,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "queue_impls.h"
+#include "test_impls.h"
 #include "test_util.h"
 
 /* ---- ring.c again, with delays injected, as the row "ct_ring+delays" ---- */
@@ -72,8 +78,10 @@ struct hold {
 };
 static _Thread_local struct hold *delay_hold;
 
-/* 1 in 16 claims yields the CPU, 1 in 512 sleeps 200 us; a holder waits. */
-static void ring_test_delay(void)
+/* The hook of the test-only ring.c (ring_delayed.h): 1 in 16 claims
+ * yields the CPU, 1 in 512 sleeps 200 us; a holder waits. */
+void ct_test_ring_delay(void);
+void ct_test_ring_delay(void)
 {
 	if (delay_hold) {
 		struct hold *h = delay_hold;
@@ -94,6 +102,7 @@ static void ring_test_delay(void)
 		sched_yield();
 }
 
+/* The test-only copy's functions (ct_ring_* renamed by ring_delayed.h). */
 int delayed_ring_init(ct_ring *r, size_t capacity);
 void delayed_ring_destroy(ct_ring *r);
 int delayed_ring_put(ct_ring *r, void *item);
@@ -105,31 +114,6 @@ int delayed_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns);
 void delayed_ring_close(ct_ring *r);
 size_t delayed_ring_size(const ct_ring *r);
 size_t delayed_ring_capacity(const ct_ring *r);
-
-#define CT_RING_TEST_DELAY() ring_test_delay()
-#define ct_ring_init delayed_ring_init
-#define ct_ring_destroy delayed_ring_destroy
-#define ct_ring_put delayed_ring_put
-#define ct_ring_try_put delayed_ring_try_put
-#define ct_ring_put_for delayed_ring_put_for
-#define ct_ring_get delayed_ring_get
-#define ct_ring_try_get delayed_ring_try_get
-#define ct_ring_get_for delayed_ring_get_for
-#define ct_ring_close delayed_ring_close
-#define ct_ring_size delayed_ring_size
-#define ct_ring_capacity delayed_ring_capacity
-#include "ring.c"
-#undef ct_ring_init
-#undef ct_ring_destroy
-#undef ct_ring_put
-#undef ct_ring_try_put
-#undef ct_ring_put_for
-#undef ct_ring_get
-#undef ct_ring_try_get
-#undef ct_ring_get_for
-#undef ct_ring_close
-#undef ct_ring_size
-#undef ct_ring_capacity
 
 static int a_dring_init(void *q, size_t c) { return delayed_ring_init(q, c); }
 static void a_dring_destroy(void *q) { delayed_ring_destroy(q); }
@@ -143,11 +127,23 @@ static void a_dring_close(void *q) { delayed_ring_close(q); }
 static size_t a_dring_size(const void *q) { return delayed_ring_size(q); }
 static size_t a_dring_capacity(const void *q) { return delayed_ring_capacity(q); }
 
-static const struct queue_impl delayed_ring_impl = {
-	"ct_ring+delays", sizeof(ct_ring), CT_RING_CAPACITY_MAX, true,
-	a_dring_init, a_dring_destroy, a_dring_put, a_dring_try_put, a_dring_put_for,
-	a_dring_get, a_dring_try_get, a_dring_get_for, a_dring_close, a_dring_size,
-	a_dring_capacity,
+static const struct ci_queue_ops delayed_ring_impl = {
+	.name = "ct_ring+delays",
+	.family = "ring",
+	.flags = CI_Q_EXACT_CAP | CI_Q_POW2 | CI_Q_EXACT_CLOSE,
+	.obj_size = sizeof(ct_ring),
+	.max_capacity = CT_RING_CAPACITY_MAX,
+	.init = a_dring_init,
+	.destroy = a_dring_destroy,
+	.put = a_dring_put,
+	.try_put = a_dring_try_put,
+	.put_for = a_dring_put_for,
+	.get = a_dring_get,
+	.try_get = a_dring_try_get,
+	.get_for = a_dring_get_for,
+	.close = a_dring_close,
+	.size = a_dring_size,
+	.capacity = a_dring_capacity,
 };
 
 /* ---- the checks ---------------------------------------------------------- */
@@ -187,7 +183,7 @@ enum mode { MODE_BLOCK, MODE_TRY, MODE_TIMED, MODE_COUNT };
 static const char *const mode_names[MODE_COUNT] = { "block", "try", "timed" };
 
 struct run {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	enum mode mode;
 	int producers, consumers;
@@ -389,7 +385,7 @@ static void check_delivery(struct run *run, struct producer *prod, struct consum
 		fail(run, "items got != items put", got, want);
 	if (sum != want_sum)
 		fail(run, "checksum of items got != of items put", sum, want_sum);
-	if (run->impl->size(run->q) != 0)
+	if (run->impl->size != NULL && run->impl->size(run->q) != 0)
 		fail(run, "size of a drained queue", run->impl->size(run->q), 0);
 	totals.items += got;
 	totals.closes++;
@@ -450,7 +446,7 @@ static void run_threads(struct run *run, struct producer *prod, pthread_t *pt,
 
 /* ---- 1. transfer ---------------------------------------------------------- */
 
-static void transfer(const struct queue_impl *impl, int producers, int consumers,
+static void transfer(const struct ci_queue_ops *impl, int producers, int consumers,
 		     size_t capacity, enum mode mode)
 {
 	struct run run = {
@@ -494,7 +490,7 @@ static void lockstep_allow(_Atomic uint64_t *allow)
 #define LOCKSTEP_PARK_NS (200 * 1000)
 
 /* See 2. in the comment at the top. */
-static void lockstep(const struct queue_impl *impl, enum mode mode)
+static void lockstep(const struct ci_queue_ops *impl, enum mode mode)
 {
 	enum { N = 4 };		/* producers = consumers = capacity */
 	struct run run = {
@@ -549,7 +545,7 @@ static void lockstep(const struct queue_impl *impl, enum mode mode)
 enum side { SIDE_GET, SIDE_PUT };
 
 struct timeout_run {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	enum side side;			/* which side A and B wait on */
 	_Atomic uint64_t a_allow;	/* rounds A may start */
@@ -615,7 +611,7 @@ static void *timeout_b_main(void *arg)
 	return NULL;
 }
 
-static void timeouts(const struct queue_impl *impl, enum side side, uint64_t *rng)
+static void timeouts(const struct ci_queue_ops *impl, enum side side, uint64_t *rng)
 {
 	struct timeout_run t = { .impl = impl, .side = side };
 	/* Only for fail()'s message: who waits on which side. */
@@ -678,7 +674,7 @@ static void timeouts(const struct queue_impl *impl, enum side side, uint64_t *rn
  * together put exactly `capacity` items, which consumers started after the
  * close then drain. (b) Close races running producers and consumers.
  */
-static void close_race(const struct queue_impl *impl, enum mode mode, bool consumers_first,
+static void close_race(const struct ci_queue_ops *impl, enum mode mode, bool consumers_first,
 		       uint64_t *rng)
 {
 	enum { PRODUCERS = 4, CONSUMERS = 2, CAPACITY = 2 };
@@ -729,7 +725,7 @@ static void close_race(const struct queue_impl *impl, enum mode mode, bool consu
 /* ---- 5. close while a put is between claiming and filling its slot ------- */
 
 struct in_flight {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	struct hold hold;
 	int put_rc;
@@ -762,7 +758,7 @@ static void *in_flight_get1(void *arg)
 	return NULL;
 }
 
-static void in_flight_close(const struct queue_impl *impl)
+static void in_flight_close(const struct ci_queue_ops *impl)
 {
 	const uint64_t settle = 20 * 1000 * 1000;
 	/* Only for fail()'s message. */
@@ -808,8 +804,77 @@ static void print_totals(void)
 	       totals.items, totals.ops, totals.timeouts, totals.closes);
 }
 
+/* Threads a row may run with in all (see CI_SPINS at the top). */
+static int thread_limit(const struct ci_queue_ops *impl)
+{
+	if (!(impl->flags & CI_SPINS))
+		return 1 << 20;
+	long pus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		pus = CPU_COUNT(&set);
+	return pus > 2 ? (int)pus : 2;
+}
+
+static void skipped(const struct ci_queue_ops *impl, const char *check, const char *why)
+{
+	printf("%-14s %s: skipped (%s)\n", impl->name, check, why);
+}
+
+static bool close_wakes_all(const struct ci_queue_ops *impl, const char *check)
+{
+	if (impl->flags & CI_Q_CLOSE_WAKES_ALL)
+		return true;
+	skipped(impl, check, "close does not wake several blocked callers");
+	return false;
+}
+
+static bool can_lockstep(const struct ci_queue_ops *impl)
+{
+	if (!close_wakes_all(impl, "lockstep"))
+		return false;
+	if (!(impl->flags & CI_Q_EXACT_CAP) || impl->size == NULL) {
+		skipped(impl, "lockstep", "needs an exact capacity and a size");
+		return false;
+	}
+	if (thread_limit(impl) < 8) {
+		skipped(impl, "lockstep", "8 threads of a spinning row on fewer PUs");
+		return false;
+	}
+	return true;
+}
+
+static bool can_timeouts(const struct ci_queue_ops *impl)
+{
+	if (!close_wakes_all(impl, "timeouts"))
+		return false;
+	if (!(impl->flags & CI_Q_EXACT_CAP)) {
+		skipped(impl, "timeouts", "needs an exact capacity");
+		return false;
+	}
+	return true;
+}
+
+static bool can_close_race(const struct ci_queue_ops *impl, bool consumers_first)
+{
+	if (!(impl->flags & CI_Q_EXACT_CLOSE)) {
+		skipped(impl, "close races", "close is not exact against puts in flight");
+		return false;
+	}
+	if (!consumers_first && impl->size == NULL) {
+		skipped(impl, "close races (a)", "needs a size");
+		return false;
+	}
+	if (thread_limit(impl) < 6) {
+		skipped(impl, "close races", "6 threads of a spinning row on fewer PUs");
+		return false;
+	}
+	return true;
+}
+
 /* Soak mode: a selection drawn from seed (see the top of the file). */
-static int soak_main(uint64_t seed, const struct queue_impl *const *impls, size_t nimpls)
+static int soak_main(uint64_t seed, const struct ci_queue_ops *const *impls, size_t nimpls,
+		     bool with_delays)
 {
 	static const size_t caps[] = { 1, 2, 3, 4, 7, 16, 64, 1000 };
 	uint64_t rng = seed * 0x9e3779b97f4a7c15u | 1;
@@ -820,66 +885,116 @@ static int soak_main(uint64_t seed, const struct queue_impl *const *impls, size_
 	printf("soak seed %" PRIu64 ": timed-mode timeouts %" PRIu64 " ns, %" PRIu64 " ns\n", seed,
 	       timed_mode_timeouts_ns[0], timed_mode_timeouts_ns[1]);
 	for (size_t i = 0; i < nimpls; i++) {
-		const struct queue_impl *impl = impls[i];
+		const struct ci_queue_ops *impl = impls[i];
+		int limit = thread_limit(impl), side = limit < MAX_THREADS ? limit / 2 : MAX_THREADS;
 		for (int k = 0; k < 4; k++) {
-			int producers = 1 + (int)(xorshift(&rng) % MAX_THREADS);
-			int consumers = 1 + (int)(xorshift(&rng) % MAX_THREADS);
+			int producers = 1 + (int)(xorshift(&rng) % (uint64_t)side);
+			int consumers = 1 + (int)(xorshift(&rng) % (uint64_t)side);
 			size_t cap = caps[xorshift(&rng) % (sizeof caps / sizeof caps[0])];
 			enum mode mode = (enum mode)(xorshift(&rng) % MODE_COUNT);
+			if (mode == MODE_BLOCK && consumers > 1 && !(impl->flags & CI_Q_CLOSE_WAKES_ALL))
+				mode = MODE_TRY;
 			transfer_items = TRANSFER_ITEMS / 4 + xorshift(&rng) % (2 * TRANSFER_ITEMS);
 			transfer(impl, producers, consumers, cap, mode);
 		}
-		if (xorshift(&rng) % 2)
-			lockstep(impl, xorshift(&rng) % 2 ? MODE_BLOCK : MODE_TIMED);
-		timeouts(impl, xorshift(&rng) % 2 ? SIDE_GET : SIDE_PUT, &rng);
+		bool lock = xorshift(&rng) % 2;
+		enum mode lock_mode = xorshift(&rng) % 2 ? MODE_BLOCK : MODE_TIMED;
+		if (lock && can_lockstep(impl))
+			lockstep(impl, lock_mode);
+		enum side to_side = xorshift(&rng) % 2 ? SIDE_GET : SIDE_PUT;
+		if (can_timeouts(impl))
+			timeouts(impl, to_side, &rng);
 		enum mode mode = (enum mode)(xorshift(&rng) % MODE_COUNT);
+		if (!can_close_race(impl, true))
+			continue;
 		uint64_t t0 = test_now_ns(), rounds = 1 + CLOSE_ROUNDS / 5;
-		for (uint64_t r = 0; r < rounds; r++)
-			close_race(impl, mode, xorshift(&rng) % 2, &rng);
+		for (uint64_t r = 0; r < rounds; r++) {
+			bool first = xorshift(&rng) % 2;
+			if (first || impl->size != NULL)
+				close_race(impl, mode, first, &rng);
+		}
 		printf("%-14s close races mode:%-5s rounds:%" PRIu64 " %.3f s\n", impl->name,
 		       mode_names[mode], rounds, (double)(test_now_ns() - t0) / 1e9);
 	}
-	if (xorshift(&rng) % 2)
+	if (with_delays && xorshift(&rng) % 2)
 		in_flight_close(&delayed_ring_impl);
 	printf("stress_queue: ok (soak seed %" PRIu64 ")\n", seed);
 	print_totals();
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const int pc[][2] = { { 1, 1 }, { 4, 1 }, { 1, 4 }, { 4, 4 } };
 	static const size_t caps[] = { 1, 2, 64 };
-	const struct queue_impl *impls[] = { &queue_impls[0], &queue_impls[1], &delayed_ring_impl };
+	const struct ci_queue_ops *impls[32];
+	size_t nimpls = 0;
 	uint64_t rng = 0x9e3779b97f4a7c15u;
+
+	for (size_t i = 0; i < ci_queue_table_len; i++) {
+		const struct ci_queue_ops *impl = ci_queue_table[i];
+		if (impl != NULL && impl_selected(argc, argv, impl->name, impl->flags) &&
+		    nimpls < sizeof impls / sizeof impls[0] - 1)
+			impls[nimpls++] = impl;
+	}
+	bool with_delays = impl_selected(argc, argv, delayed_ring_impl.name, CI_OWN);
+	if (with_delays)
+		impls[nimpls++] = &delayed_ring_impl;
+	if (nimpls == 0) {
+		printf("stress_queue: no queue row selected (not built?)\n");
+		return 77;
+	}
 
 	test_watchdog(110);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *soak = getenv("CT_SOAK_SEED");
 	if (soak != NULL && *soak != '\0')
-		return soak_main(strtoull(soak, NULL, 0), impls, sizeof impls / sizeof impls[0]);
-	for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++) {
-		const struct queue_impl *impl = impls[i];
-		for (size_t k = 0; k < sizeof pc / sizeof pc[0]; k++)
+		return soak_main(strtoull(soak, NULL, 0), impls, nimpls, with_delays);
+	for (size_t i = 0; i < nimpls; i++) {
+		const struct ci_queue_ops *impl = impls[i];
+		int limit = thread_limit(impl);
+		for (size_t k = 0; k < sizeof pc / sizeof pc[0]; k++) {
+			if (pc[k][0] + pc[k][1] > limit) {
+				printf("%-14s pc:%dx%d: skipped (a spinning row, %d PUs)\n", impl->name,
+				       pc[k][0], pc[k][1], limit);
+				continue;
+			}
 			for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
 				for (int m = 0; m < MODE_COUNT; m++)
-					transfer(impl, pc[k][0], pc[k][1], caps[c], (enum mode)m);
-		lockstep(impl, MODE_BLOCK);
-		lockstep(impl, MODE_TIMED);
-		timeouts(impl, SIDE_GET, &rng);
-		timeouts(impl, SIDE_PUT, &rng);
+					if (m != MODE_BLOCK || pc[k][1] == 1 ||
+					    (impl->flags & CI_Q_CLOSE_WAKES_ALL))
+						transfer(impl, pc[k][0], pc[k][1], caps[c], (enum mode)m);
+			if (pc[k][1] > 1 && !(impl->flags & CI_Q_CLOSE_WAKES_ALL))
+				skipped(impl, "mode:block with several consumers",
+					"close does not wake several blocked callers");
+		}
+		if (can_lockstep(impl)) {
+			lockstep(impl, MODE_BLOCK);
+			lockstep(impl, MODE_TIMED);
+		}
+		if (can_timeouts(impl)) {
+			timeouts(impl, SIDE_GET, &rng);
+			timeouts(impl, SIDE_PUT, &rng);
+		}
+		if (!can_close_race(impl, true))
+			continue;
+		bool blocked_first = can_close_race(impl, false);
 		for (int m = 0; m < MODE_COUNT; m++) {
-			uint64_t t0 = test_now_ns();
+			uint64_t t0 = test_now_ns(), rounds = 0;
 			for (uint64_t r = 0; r < CLOSE_ROUNDS; r++) {
-				close_race(impl, (enum mode)m, false, &rng);
+				if (blocked_first) {
+					close_race(impl, (enum mode)m, false, &rng);
+					rounds++;
+				}
 				close_race(impl, (enum mode)m, true, &rng);
+				rounds++;
 			}
 			printf("%-14s close races mode:%-5s rounds:%" PRIu64 " %.3f s\n", impl->name,
-			       mode_names[m], 2 * (uint64_t)CLOSE_ROUNDS,
-			       (double)(test_now_ns() - t0) / 1e9);
+			       mode_names[m], rounds, (double)(test_now_ns() - t0) / 1e9);
 		}
 	}
-	in_flight_close(&delayed_ring_impl);
+	if (with_delays)
+		in_flight_close(&delayed_ring_impl);
 	printf("stress_queue: ok\n");
 	print_totals();
 	return 0;

@@ -1,8 +1,8 @@
 /*
- * test_faults.c — the bounded queues (every row of queue_impls.h) and the
- * timed lock calls under faults: extreme arguments, failed allocation,
- * threads that stop or are cancelled, and close racing every blocking
- * call. No crash, no hang (the watchdog), no lost or duplicated item, and
+ * test_faults.c — the bounded queues (libcontend's rows of the queue
+ * table, impls/) and the timed lock calls under faults: extreme
+ * arguments, failed allocation, threads that stop or are cancelled, and
+ * close racing every blocking call. No crash, no hang (the watchdog), no lost or duplicated item, and
  * only the documented return values.
  *
  * 1. Timeouts of 0 and "forever" (UINT64_MAX, and UINT64_MAX - 1 and 2^63,
@@ -53,7 +53,7 @@
 #include <contend/rmutex.h>
 
 #include "internal.h"
-#include "queue_impls.h"
+#include "test_impls.h"
 #include "test_util.h"
 
 /*
@@ -113,7 +113,7 @@ static void fail_at(const char *impl, const char *what, uint64_t a, uint64_t b)
 }
 
 /* A fresh, uninitialized object of impl (poisoned: init must not rely on zeros). */
-static void *queue_mem(const struct queue_impl *impl)
+static void *queue_mem(const struct ci_queue_ops *impl)
 {
 	size_t bytes = (impl->obj_size + CT_CACHE_LINE - 1) / CT_CACHE_LINE * CT_CACHE_LINE;
 	void *q = aligned_alloc(CT_CACHE_LINE, bytes);
@@ -127,7 +127,7 @@ static void *queue_mem(const struct queue_impl *impl)
 enum call { CALL_PUT, CALL_PUT_FOR, CALL_GET, CALL_GET_FOR };
 
 struct blocked {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	enum call call;
 	uint64_t timeout_ns;
@@ -167,7 +167,7 @@ static void *blocked_main(void *arg)
 }
 
 /* Starts the call and checks that it is still blocked after SETTLE_NS. */
-static void blocked_start(struct blocked *b, const struct queue_impl *impl, void *q,
+static void blocked_start(struct blocked *b, const struct ci_queue_ops *impl, void *q,
 			  enum call call, uint64_t timeout_ns, void *item, bool testcancel)
 {
 	b->impl = impl;
@@ -197,7 +197,7 @@ static int blocked_finish(struct blocked *b)
 
 /* ---- 1. timeouts of 0 and forever: queues --------------------------------- */
 
-static void zero_timeouts(const struct queue_impl *impl)
+static void zero_timeouts(const struct ci_queue_ops *impl)
 {
 	void *q = queue_new(impl, 1);
 	void *got = NULL;
@@ -233,7 +233,7 @@ static void zero_timeouts(const struct queue_impl *impl)
 	queue_free(impl, q);
 }
 
-static void forever_timeouts(const struct queue_impl *impl)
+static void forever_timeouts(const struct ci_queue_ops *impl)
 {
 	struct blocked b;
 	void *got = NULL;
@@ -449,7 +449,7 @@ static void lock_timeouts(void)
 /* ---- 2. capacities --------------------------------------------------------- */
 
 struct cap1 {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	uint64_t n;
 };
@@ -463,7 +463,7 @@ static void *cap1_producer(void *arg)
 	return NULL;
 }
 
-static void capacities(const struct queue_impl *impl)
+static void capacities(const struct ci_queue_ops *impl)
 {
 	void *q = queue_mem(impl);
 	void *got = NULL;
@@ -495,9 +495,9 @@ static void capacities(const struct queue_impl *impl)
 
 	/* A large capacity that fits: exactly that many, FIFO, then full. */
 	size_t large = (size_t)1 << 16;
-	CHECK_EQ(impl->init(q, large + (impl->pow2 ? 1 : 0)), 0);
+	CHECK_EQ(impl->init(q, large + ((impl->flags & CI_Q_POW2) ? 1 : 0)), 0);
 	size_t cap = impl->capacity(q);
-	CHECK_EQ(cap, impl->pow2 ? 2 * large : large);
+	CHECK_EQ(cap, (impl->flags & CI_Q_POW2) ? 2 * large : large);
 	for (size_t i = 1; i <= cap; i++)
 		CHECK_EQ(impl->try_put(q, item_of(i)), 0);
 	CHECK_EQ(impl->try_put(q, item_of(cap + 1)), EAGAIN);
@@ -549,7 +549,7 @@ static void capacities(const struct queue_impl *impl)
 
 /* ---- 3. ENOMEM --------------------------------------------------------------- */
 
-static void enomem(const struct queue_impl *impl)
+static void enomem(const struct ci_queue_ops *impl)
 {
 	static const size_t caps[] = { 1, 2, 3, 16, 1000, 4096 };
 	void *q = queue_mem(impl), *q2 = queue_mem(impl);
@@ -601,7 +601,7 @@ static void enomem(const struct queue_impl *impl)
 /* ---- 4. threads that stop ---------------------------------------------------- */
 
 /* A consumer or producer blocked in the library is not released by a cancel. */
-static void cancel_blocked(const struct queue_impl *impl)
+static void cancel_blocked(const struct ci_queue_ops *impl)
 {
 	struct blocked b;
 	void *got = NULL;
@@ -661,7 +661,7 @@ static void cancel_blocked(const struct queue_impl *impl)
 enum { STOP_PRODUCERS = 3, STOP_CONSUMERS = 4 };
 
 struct stop_run {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	uint64_t per_producer;		/* items each producer may put */
 	_Atomic uint64_t *seen;		/* bit p * per_producer + s: item (p, s) got */
@@ -782,7 +782,7 @@ static void stop_wait_delivered(struct stop_run *r, uint64_t target)
  * random time. After the producers are gone, close; the consumers left
  * must get exactly the items put, each once.
  */
-static void stop_mid_stream(const struct queue_impl *impl, uint64_t *rng)
+static void stop_mid_stream(const struct ci_queue_ops *impl, uint64_t *rng)
 {
 	struct stop_run r = { .impl = impl, .per_producer = STOP_ITEMS };
 	struct stop_arg pa[STOP_PRODUCERS], ca[STOP_CONSUMERS];
@@ -867,7 +867,7 @@ static const char *const op_names[] = { "put", "put_for", "try_put", "get", "get
 enum { RACE_MAX = 4 };
 
 struct race {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	bool task_done;			/* ct_queue: consumers call task_done */
 	_Atomic uint64_t *seen;		/* RACE_MAX * RACE_LIMIT bits */
@@ -905,7 +905,7 @@ static void race_reopened(const struct racer *w)
 static void *race_producer(void *arg)
 {
 	struct racer *w = arg;
-	const struct queue_impl *impl = w->race->impl;
+	const struct ci_queue_ops *impl = w->race->impl;
 	void *q = w->race->q;
 	int rc = 0;
 
@@ -980,7 +980,7 @@ static void race_take(struct racer *w, void *item)
 static void *race_consumer(void *arg)
 {
 	struct racer *w = arg;
-	const struct queue_impl *impl = w->race->impl;
+	const struct ci_queue_ops *impl = w->race->impl;
 	void *q = w->race->q;
 	void *item;
 	int rc;
@@ -1035,7 +1035,7 @@ static void *race_joiner(void *arg)
 	return NULL;
 }
 
-static void close_race(const struct queue_impl *impl, uint64_t *rng)
+static void close_race(const struct ci_queue_ops *impl, uint64_t *rng)
 {
 	static const size_t caps[] = { 1, 2, 3, 16 };
 	struct race r = { .impl = impl };
@@ -1126,7 +1126,7 @@ static void close_race(const struct queue_impl *impl, uint64_t *rng)
 	count(&tally.closes, 1);
 }
 
-static void close_races(const struct queue_impl *impl, uint64_t *rng)
+static void close_races(const struct ci_queue_ops *impl, uint64_t *rng)
 {
 	uint64_t t0 = test_now_ns(), items0 = atomic_load(&tally.items);
 	for (uint64_t i = 0; i < CLOSE_ROUNDS; i++)
@@ -1148,8 +1148,10 @@ int main(void)
 	uint64_t t0 = test_now_ns();
 	lock_timeouts();
 	printf("locks     timeouts 0 and forever: ok\n");
-	for (size_t i = 0; i < QUEUE_IMPL_COUNT; i++) {
-		const struct queue_impl *impl = &queue_impls[i];
+	for (size_t i = 0; i < ci_queue_table_len; i++) {
+		const struct ci_queue_ops *impl = ci_queue_table[i];
+		if (impl == NULL || !(impl->flags & CI_OWN))
+			continue;	/* contend's limits, errors and fault hooks */
 		zero_timeouts(impl);
 		forever_timeouts(impl);
 		printf("%-9s timeouts 0 and forever: ok\n", impl->name);

@@ -1,12 +1,12 @@
 /*
  * test_queue.c — unit checks of the bounded queues (ct_queue, ct_ring),
- * each run on every implementation in queue_impls.h: init errors and
- * capacity rounding, try_ on full/empty, timeouts, FIFO order, size,
+ * each run on libcontend's rows of the queue table (impls/): init errors
+ * and capacity rounding, try_ on full/empty, timeouts, FIFO order, size,
  * close semantics and wakeups, blocking handoff; ct_queue's task_done/join.
  */
 #include <stdatomic.h>
 
-#include "queue_impls.h"
+#include "test_impls.h"
 #include "test_util.h"
 
 /* Long enough to tell "blocked" from "slow to start" on a loaded machine. */
@@ -25,7 +25,7 @@ static void *item_of(uintptr_t v)
 enum call { CALL_PUT, CALL_PUT_FOR, CALL_GET, CALL_GET_FOR };
 
 struct blocked {
-	const struct queue_impl *impl;
+	const struct ci_queue_ops *impl;
 	void *q;
 	enum call call;
 	void *item;		/* CALL_PUT*: put this; CALL_GET*: got this */
@@ -59,7 +59,7 @@ static void *blocked_main(void *arg)
 }
 
 /* Starts the call and checks that it is still blocked after SETTLE_NS. */
-static void blocked_start(struct blocked *b, const struct queue_impl *impl, void *q,
+static void blocked_start(struct blocked *b, const struct ci_queue_ops *impl, void *q,
 			  enum call call, void *item)
 {
 	b->impl = impl;
@@ -83,7 +83,7 @@ static int blocked_finish(struct blocked *b)
 
 /* ---- checks, each run on every implementation --------------------------- */
 
-static void test_init_errors(const struct queue_impl *impl)
+static void test_init_errors(const struct ci_queue_ops *impl)
 {
 	void *q = aligned_alloc(CT_CACHE_LINE, 4 * CT_CACHE_LINE);
 	CHECK(q);
@@ -99,13 +99,13 @@ static void test_init_errors(const struct queue_impl *impl)
 	free(q);
 }
 
-static void test_capacity(const struct queue_impl *impl)
+static void test_capacity(const struct ci_queue_ops *impl)
 {
 	static const size_t asked[] = { 1, 2, 3, 5, 8, 100, 1000, 1024 };
 	for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
 		void *q = queue_new(impl, asked[i]);
 		size_t want = asked[i];
-		if (impl->pow2) {
+		if ((impl->flags & CI_Q_POW2)) {
 			want = 1;
 			while (want < asked[i])
 				want <<= 1;
@@ -117,7 +117,7 @@ static void test_capacity(const struct queue_impl *impl)
 }
 
 /* Fill with try_put, then full; drain with try_get in FIFO order, then empty. */
-static void test_try_fifo(const struct queue_impl *impl)
+static void test_try_fifo(const struct ci_queue_ops *impl)
 {
 	void *q = queue_new(impl, 5);
 	size_t cap = impl->capacity(q);
@@ -152,7 +152,7 @@ static void test_try_fifo(const struct queue_impl *impl)
 	queue_free(impl, q);
 }
 
-static void check_timeout_elapsed(const struct queue_impl *impl, const char *op,
+static void check_timeout_elapsed(const struct ci_queue_ops *impl, const char *op,
 				  uint64_t t0, uint64_t timeout_ns)
 {
 	uint64_t elapsed = test_now_ns() - t0;
@@ -163,7 +163,7 @@ static void check_timeout_elapsed(const struct queue_impl *impl, const char *op,
 	}
 }
 
-static void test_timeouts(const struct queue_impl *impl)
+static void test_timeouts(const struct ci_queue_ops *impl)
 {
 	void *q = queue_new(impl, 2);
 	void *got = NULL;
@@ -187,7 +187,7 @@ static void test_timeouts(const struct queue_impl *impl)
 	queue_free(impl, q);
 }
 
-static void test_close_semantics(const struct queue_impl *impl)
+static void test_close_semantics(const struct ci_queue_ops *impl)
 {
 	void *q = queue_new(impl, 4);
 	void *got = NULL;
@@ -223,7 +223,7 @@ static void test_close_semantics(const struct queue_impl *impl)
 }
 
 /* close wakes a get blocked on an empty queue and a put blocked on a full one. */
-static void test_close_wakes(const struct queue_impl *impl)
+static void test_close_wakes(const struct ci_queue_ops *impl)
 {
 	static const enum call gets[] = { CALL_GET, CALL_GET_FOR };
 	static const enum call puts[] = { CALL_PUT, CALL_PUT_FOR };
@@ -255,7 +255,7 @@ static void test_close_wakes(const struct queue_impl *impl)
 }
 
 /* A blocked get is woken by a put; a blocked put by a get. */
-static void test_handoff(const struct queue_impl *impl)
+static void test_handoff(const struct ci_queue_ops *impl)
 {
 	static const enum call gets[] = { CALL_GET, CALL_GET_FOR };
 	static const enum call puts[] = { CALL_PUT, CALL_PUT_FOR };
@@ -343,8 +343,10 @@ static void test_task_done_join(void)
 int main(void)
 {
 	test_watchdog(50);
-	for (size_t i = 0; i < QUEUE_IMPL_COUNT; i++) {
-		const struct queue_impl *impl = &queue_impls[i];
+	for (size_t i = 0; i < ci_queue_table_len; i++) {
+		const struct ci_queue_ops *impl = ci_queue_table[i];
+		if (impl == NULL || !(impl->flags & CI_OWN))
+			continue;	/* contend's limits, errors and fault hooks */
 		test_init_errors(impl);
 		test_capacity(impl);
 		test_try_fifo(impl);

@@ -1,5 +1,5 @@
 /*
- * impl_ck.c — Concurrency Kit peers (libck-dev, header-only here).
+ * ck.c — Concurrency Kit peers (libck-dev, header-only here).
  *
  *   ck_ticket  ck_spinlock_ticket: FIFO ticket lock, spins (ck_pr_stall)
  *   ck_mcs     ck_spinlock_mcs: MCS queue lock, each waiter spins on its
@@ -18,13 +18,16 @@
  * ck_mcs locks at once, released in reverse order (LIFO). Every workload
  * holds at most one. Holding more aborts with a message.
  *
+ * The rows say CI_SPINS (impls.h): the locks spin, and ck_ring's
+ * producers wait for one another's commit spinning inside ck.
+ *
  * ck_ring has no blocking operations, no timeouts and no close; the
  * adapter adds what the workloads need, the way a user would:
  *  - Capacity: ck_ring holds at most size - 1 items for a power-of-two
  *    size, so the ring gets the smallest power of two >= capacity + 1 and
  *    may hold more than asked: capacity 1 -> 1, 16 -> 31, 1024 -> 2047
  *    (ct_ring rounds 1, 16, 1024 to themselves).
- *  - Blocking put/get spin on full/empty (peer_spin.h: pause, and a
+ *  - Blocking put/get spin on full/empty (spin.h: pause, and a
  *    sched_yield every 256 polls); no parking is added. Timed modes spin
  *    until a CLOCK_MONOTONIC deadline, computed only once the first
  *    attempt has failed.
@@ -35,8 +38,8 @@
  *    has returned EPIPE (ck has no way to fence in-flight puts); the
  *    harness closes only with no put in flight, or after a failure.
  */
-#include "adapters.h"
-#include "peer_spin.h"
+#include "impls.h"
+#include "spin.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -58,18 +61,20 @@ static void fas_unlock(void *l) { ck_spinlock_fas_unlock(l); }
 
 static void nothing(void *l) { (void)l; }
 
-const struct ctb_lock_ops ctb_lock_ck_ticket = {
+const struct ci_lock_ops ci_lock_ck_ticket = {
 	.name = "ck_ticket",
-	.size = sizeof(ck_spinlock_ticket_t),
+	.flags = CI_SPINS,
+	.obj_size = sizeof(ck_spinlock_ticket_t),
 	.init = ticket_init,
 	.destroy = nothing,
 	.lock = ticket_lock,
 	.unlock = ticket_unlock,
 };
 
-const struct ctb_lock_ops ctb_lock_ck_fas = {
+const struct ci_lock_ops ci_lock_ck_fas = {
 	.name = "ck_fas",
-	.size = sizeof(ck_spinlock_fas_t),
+	.flags = CI_SPINS,
+	.obj_size = sizeof(ck_spinlock_fas_t),
 	.init = fas_init,
 	.destroy = nothing,
 	.lock = fas_lock,
@@ -108,9 +113,10 @@ static void mcs_unlock(void *l)
 	ck_spinlock_mcs_unlock(l, &mcs_nodes[--mcs_held]);
 }
 
-const struct ctb_lock_ops ctb_lock_ck_mcs = {
+const struct ci_lock_ops ci_lock_ck_mcs = {
 	.name = "ck_mcs",
-	.size = sizeof(ck_spinlock_mcs_t),
+	.flags = CI_SPINS,
+	.obj_size = sizeof(ck_spinlock_mcs_t),
 	.init = mcs_init,
 	.destroy = nothing,
 	.lock = mcs_lock,
@@ -132,10 +138,12 @@ struct ckq {
 	atomic_bool closed;
 };
 
+#define CKQ_CAPACITY_MAX ((1u << 31) - 1)
+
 static int ring_init(void *p, size_t cap)
 {
 	struct ckq *q = p;
-	if (cap == 0 || cap >= (1u << 31))
+	if (cap == 0 || cap > CKQ_CAPACITY_MAX)
 		return EINVAL;
 	unsigned size = 2;
 	while (size - 1 < cap)
@@ -196,15 +204,15 @@ static int ring_try_get(void *p, void **item)
 	return empty_rc(q, item, EAGAIN);
 }
 
-static int ring_put(void *q, void *it) { return ctb_peer_spin(ring_try_put, NULL, q, it, NULL, 0, 0); }
+static int ring_put(void *q, void *it) { return ci_spin(ring_try_put, NULL, q, it, NULL, 0, 0); }
 static int ring_put_for(void *q, void *it, uint64_t ns)
 {
-	return ctb_peer_spin(ring_try_put, NULL, q, it, NULL, 1, ns);
+	return ci_spin(ring_try_put, NULL, q, it, NULL, 1, ns);
 }
-static int ring_get(void *q, void **it) { return ctb_peer_spin(NULL, ring_try_get, q, NULL, it, 0, 0); }
+static int ring_get(void *q, void **it) { return ci_spin(NULL, ring_try_get, q, NULL, it, 0, 0); }
 static int ring_get_for(void *q, void **it, uint64_t ns)
 {
-	return ctb_peer_spin(NULL, ring_try_get, q, NULL, it, 1, ns);
+	return ci_spin(NULL, ring_try_get, q, NULL, it, 1, ns);
 }
 
 static void ring_close(void *p)
@@ -214,10 +222,15 @@ static void ring_close(void *p)
 	atomic_store_explicit(&q->closed, true, memory_order_release);
 }
 
-const struct ctb_queue_ops ctb_queue_ck_ring = {
+static size_t ring_size(const void *p) { return ck_ring_size(&((const struct ckq *)p)->ring); }
+static size_t ring_capacity(const void *p) { return ck_ring_capacity(&((const struct ckq *)p)->ring) - 1; }
+
+const struct ci_queue_ops ci_queue_ck_ring = {
 	.name = "ck_ring",
 	.family = "ring",
-	.size = sizeof(struct ckq),
+	.flags = CI_SPINS | CI_Q_CLOSE_WAKES_ALL,
+	.obj_size = sizeof(struct ckq),
+	.max_capacity = CKQ_CAPACITY_MAX,
 	.init = ring_init,
 	.destroy = ring_destroy,
 	.put = ring_put,
@@ -227,4 +240,6 @@ const struct ctb_queue_ops ctb_queue_ck_ring = {
 	.try_get = ring_try_get,
 	.get_for = ring_get_for,
 	.close = ring_close,
+	.size = ring_size,
+	.capacity = ring_capacity,
 };

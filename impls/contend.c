@@ -1,10 +1,10 @@
 /*
- * impl_contend.c — contend's own rows in the adapter tables: ct_mutex,
+ * contend.c — contend's own rows in the implementation tables: ct_mutex,
  * ct_rmutex, ct_event, ct_queue, ct_ring. Each wrapper only converts the
  * opaque pointer (calling through a cast function pointer would be
  * undefined behaviour).
  */
-#include "adapters.h"
+#include "impls.h"
 
 #include <contend/contend.h>
 
@@ -14,9 +14,10 @@ static void mutex_destroy(void *l) { ct_mutex_destroy(l); }
 static void mutex_lock(void *l) { ct_mutex_lock(l); }
 static void mutex_unlock(void *l) { ct_mutex_unlock(l); }
 
-const struct ctb_lock_ops ctb_lock_ct_mutex = {
+const struct ci_lock_ops ci_lock_ct_mutex = {
 	.name = "ct_mutex",
-	.size = sizeof(ct_mutex),
+	.flags = CI_OWN,
+	.obj_size = sizeof(ct_mutex),
 	.init = mutex_init,
 	.destroy = mutex_destroy,
 	.lock = mutex_lock,
@@ -29,9 +30,10 @@ static void rmutex_destroy(void *l) { ct_rmutex_destroy(l); }
 static void rmutex_lock(void *l) { ct_rmutex_lock(l); }
 static int rmutex_unlock(void *l) { return ct_rmutex_unlock(l); }
 
-const struct ctb_rlock_ops ctb_rlock_ct_rmutex = {
+const struct ci_rlock_ops ci_rlock_ct_rmutex = {
 	.name = "ct_rmutex",
-	.size = sizeof(ct_rmutex),
+	.flags = CI_OWN,
+	.obj_size = sizeof(ct_rmutex),
 	.init = rmutex_init,
 	.destroy = rmutex_destroy,
 	.lock = rmutex_lock,
@@ -46,9 +48,10 @@ static void event_clear(void *e) { ct_event_clear(e); }
 static void event_wait(void *e) { ct_event_wait(e); }
 static bool event_wait_for(void *e, uint64_t ns) { return ct_event_wait_for(e, ns); }
 
-const struct ctb_event_ops ctb_event_ct_event = {
+const struct ci_event_ops ci_event_ct_event = {
 	.name = "ct_event",
-	.size = sizeof(ct_event),
+	.flags = CI_OWN,
+	.obj_size = sizeof(ct_event),
 	.init = event_init,
 	.destroy = event_destroy,
 	.set = event_set,
@@ -67,11 +70,15 @@ static int queue_get(void *q, void **it) { return ct_queue_get(q, it); }
 static int queue_try_get(void *q, void **it) { return ct_queue_try_get(q, it); }
 static int queue_get_for(void *q, void **it, uint64_t ns) { return ct_queue_get_for(q, it, ns); }
 static void queue_close(void *q) { ct_queue_close(q); }
+static size_t queue_size(const void *q) { return ct_queue_size(q); }
+static size_t queue_capacity(const void *q) { return ct_queue_capacity(q); }
 
-const struct ctb_queue_ops ctb_queue_ct_queue = {
+const struct ci_queue_ops ci_queue_ct_queue = {
 	.name = "ct_queue",
 	.family = "queue",
-	.size = sizeof(ct_queue),
+	.flags = CI_OWN | CI_Q_EXACT_CAP | CI_Q_EXACT_CLOSE | CI_Q_CLOSE_WAKES_ALL,
+	.obj_size = sizeof(ct_queue),
+	.max_capacity = CT_QUEUE_CAPACITY_MAX,
 	.init = queue_init,
 	.destroy = queue_destroy,
 	.put = queue_put,
@@ -81,6 +88,8 @@ const struct ctb_queue_ops ctb_queue_ct_queue = {
 	.try_get = queue_try_get,
 	.get_for = queue_get_for,
 	.close = queue_close,
+	.size = queue_size,
+	.capacity = queue_capacity,
 };
 
 /* ct_ring */
@@ -93,11 +102,15 @@ static int ring_get(void *q, void **it) { return ct_ring_get(q, it); }
 static int ring_try_get(void *q, void **it) { return ct_ring_try_get(q, it); }
 static int ring_get_for(void *q, void **it, uint64_t ns) { return ct_ring_get_for(q, it, ns); }
 static void ring_close(void *q) { ct_ring_close(q); }
+static size_t ring_size(const void *q) { return ct_ring_size(q); }
+static size_t ring_capacity(const void *q) { return ct_ring_capacity(q); }
 
-const struct ctb_queue_ops ctb_queue_ct_ring = {
+const struct ci_queue_ops ci_queue_ct_ring = {
 	.name = "ct_ring",
 	.family = "ring",
-	.size = sizeof(ct_ring),
+	.flags = CI_OWN | CI_Q_EXACT_CAP | CI_Q_EXACT_CLOSE | CI_Q_CLOSE_WAKES_ALL | CI_Q_POW2,
+	.obj_size = sizeof(ct_ring),
+	.max_capacity = CT_RING_CAPACITY_MAX,
 	.init = ring_init,
 	.destroy = ring_destroy,
 	.put = ring_put,
@@ -107,4 +120,6 @@ const struct ctb_queue_ops ctb_queue_ct_ring = {
 	.try_get = ring_try_get,
 	.get_for = ring_get_for,
 	.close = ring_close,
+	.size = ring_size,
+	.capacity = ring_capacity,
 };

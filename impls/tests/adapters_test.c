@@ -1,6 +1,6 @@
 /*
  * adapters_test.c — every row of the adapter tables that was built (contend
- * and each peer) keeps the contract of adapters.h, including what the
+ * and each peer) keeps the contract of impls.h, including what the
  * benchmark workloads never exercise: close waking callers blocked in put
  * and get, draining after close, timeouts, the capacity, FIFO order from
  * one thread, and exactly-once delivery through the close protocol with
@@ -12,7 +12,7 @@
  * Exits 1 naming every violated expectation, 77 when no row was tested.
  * Bounded: a blocked call that close does not wake fails within 5 s.
  */
-#include "adapters.h"
+#include "impls.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -64,7 +64,7 @@ static void *item(uint64_t v) { return (void *)(uintptr_t)(v + 1); }
 /* ---- queues ------------------------------------------------------------- */
 
 struct call {
-	const struct ctb_queue_ops *ops;
+	const struct ci_queue_ops *ops;
 	void *q;
 	int get;		/* 1: get, 0: put */
 	atomic_int rc;		/* -1 while in the call */
@@ -80,9 +80,9 @@ static void *blocked_call(void *p)
 }
 
 /* A put (full queue) or get (empty queue) blocks until close, then EPIPE. */
-static void test_close_wakes(const struct ctb_queue_ops *ops, int get)
+static void test_close_wakes(const struct ci_queue_ops *ops, int get)
 {
-	void *q = obj_alloc(ops->size);
+	void *q = obj_alloc(ops->obj_size);
 	if (ops->init(q, 1) != 0) {
 		EXPECT(0, "init(1) failed");
 		free(q);
@@ -128,9 +128,9 @@ static void test_close_wakes(const struct ctb_queue_ops *ops, int get)
 }
 
 /* One thread: capacity, FIFO, timeouts, close drains. */
-static void test_single(const struct ctb_queue_ops *ops)
+static void test_single(const struct ci_queue_ops *ops)
 {
-	void *q = obj_alloc(ops->size);
+	void *q = obj_alloc(ops->obj_size);
 	EXPECT(ops->init(q, 0) == EINVAL, "init(0) did not return EINVAL");
 	int rc = ops->init(q, 4);
 	if (rc != 0) {
@@ -193,7 +193,7 @@ static void test_single(const struct ctb_queue_ops *ops)
 #define MT_SIDE 2
 
 struct mt {
-	const struct ctb_queue_ops *ops;
+	const struct ci_queue_ops *ops;
 	void *q;
 	int mode;		/* 0 block, 1 try, 2 timed */
 	atomic_uint_fast64_t got_n, got_sum, bad;
@@ -270,14 +270,14 @@ static void *mt_consumer(void *p)
 	}
 }
 
-static void test_threads(const struct ctb_queue_ops *ops, int mode)
+static void test_threads(const struct ci_queue_ops *ops, int mode)
 {
 	static const char *const modes[] = { "block", "try", "timed" };
 	struct mt m = { .ops = ops, .mode = mode };
 	atomic_init(&m.got_n, 0);
 	atomic_init(&m.got_sum, 0);
 	atomic_init(&m.bad, 0);
-	m.q = obj_alloc(ops->size);
+	m.q = obj_alloc(ops->obj_size);
 	if (ops->init(m.q, 2) != 0) {
 		EXPECT(0, "init(2) failed");
 		free(m.q);
@@ -313,7 +313,7 @@ static void test_threads(const struct ctb_queue_ops *ops, int mode)
 	free(m.q);
 }
 
-static void test_queue(const struct ctb_queue_ops *ops)
+static void test_queue(const struct ci_queue_ops *ops)
 {
 	test_single(ops);
 	if (ops->close == NULL) {
@@ -331,7 +331,7 @@ static void test_queue(const struct ctb_queue_ops *ops)
 #define LOCK_ITERS 50000u
 
 struct lk {
-	const struct ctb_lock_ops *ops;
+	const struct ci_lock_ops *ops;
 	void *l;
 	atomic_uint_fast64_t count;	/* changed under l */
 };
@@ -354,9 +354,9 @@ static void *lock_worker(void *p)
 	return NULL;
 }
 
-static void test_lock(const struct ctb_lock_ops *ops)
+static void test_lock(const struct ci_lock_ops *ops)
 {
-	struct lk k = { .ops = ops, .l = obj_alloc(ops->size) };
+	struct lk k = { .ops = ops, .l = obj_alloc(ops->obj_size) };
 	atomic_init(&k.count, 0);
 	if (ops->init(k.l) != 0) {
 		EXPECT(0, "init failed");
@@ -376,7 +376,7 @@ static void test_lock(const struct ctb_lock_ops *ops)
 	       (unsigned long long)n, 2 * LOCK_ITERS);
 
 	/* Two locks of this kind held at once, released inner first. */
-	void *l2 = obj_alloc(ops->size);
+	void *l2 = obj_alloc(ops->obj_size);
 	if (ops->init(l2) != 0) {
 		EXPECT(0, "second init failed");
 	} else {
@@ -408,8 +408,8 @@ static int wanted(int argc, char **argv, const char *name)
 int main(int argc, char **argv)
 {
 	int tested = 0;
-	for (size_t i = 0; i < ctb_lock_table_len; i++) {
-		const struct ctb_lock_ops *ops = ctb_lock_table[i];
+	for (size_t i = 0; i < ci_lock_table_len; i++) {
+		const struct ci_lock_ops *ops = ci_lock_table[i];
 		if (ops != NULL && wanted(argc, argv, ops->name)) {
 			row = ops->name;
 			test_lock(ops);
@@ -417,8 +417,8 @@ int main(int argc, char **argv)
 			tested++;
 		}
 	}
-	for (size_t i = 0; i < ctb_queue_table_len; i++) {
-		const struct ctb_queue_ops *ops = ctb_queue_table[i];
+	for (size_t i = 0; i < ci_queue_table_len; i++) {
+		const struct ci_queue_ops *ops = ci_queue_table[i];
 		if (ops != NULL && wanted(argc, argv, ops->name)) {
 			row = ops->name;
 			test_queue(ops);
@@ -427,7 +427,7 @@ int main(int argc, char **argv)
 		}
 	}
 	char missing[1024];
-	ctb_impls_missing(missing, sizeof(missing));
+	ci_impls_missing(missing, sizeof(missing));
 	printf("%d rows tested; not built: %s\n", tested, missing[0] ? missing : "none");
 	if (tested == 0)
 		return 77;

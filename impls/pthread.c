@@ -1,5 +1,5 @@
 /*
- * impl_pthread.c — glibc pthreads peers: what a C programmer writes
+ * pthread.c — glibc pthreads peers: what a C programmer writes
  * without contend.
  *
  *   pthread_mutex           default pthread_mutex_t
@@ -13,9 +13,9 @@
  *                           variables (not_empty, not_full), a ring buffer
  *                           and a closed flag, with contend's return values
  *
- * Each is one row of the adapter tables (adapters.h).
+ * Each is one row of the implementation tables (impls.h).
  */
-#include "adapters.h"
+#include "impls.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -79,27 +79,27 @@ static void mutex_lock(void *l) { pthread_mutex_lock(l); }
 static void mutex_unlock(void *l) { pthread_mutex_unlock(l); }
 static int mutex_unlock_rc(void *l) { return pthread_mutex_unlock(l); }
 
-const struct ctb_lock_ops ctb_lock_pthread_mutex = {
+const struct ci_lock_ops ci_lock_pthread_mutex = {
 	.name = "pthread_mutex",
-	.size = sizeof(pthread_mutex_t),
+	.obj_size = sizeof(pthread_mutex_t),
 	.init = mutex_init,
 	.destroy = mutex_destroy,
 	.lock = mutex_lock,
 	.unlock = mutex_unlock,
 };
 
-const struct ctb_lock_ops ctb_lock_pthread_mutex_adaptive = {
+const struct ci_lock_ops ci_lock_pthread_mutex_adaptive = {
 	.name = "pthread_mutex_adaptive",
-	.size = sizeof(pthread_mutex_t),
+	.obj_size = sizeof(pthread_mutex_t),
 	.init = adaptive_init,
 	.destroy = mutex_destroy,
 	.lock = mutex_lock,
 	.unlock = mutex_unlock,
 };
 
-const struct ctb_rlock_ops ctb_rlock_pthread_rmutex = {
+const struct ci_rlock_ops ci_rlock_pthread_rmutex = {
 	.name = "pthread_rmutex",
-	.size = sizeof(pthread_mutex_t),
+	.obj_size = sizeof(pthread_mutex_t),
 	.init = recursive_init,
 	.destroy = mutex_destroy,
 	.lock = mutex_lock,
@@ -182,9 +182,9 @@ static bool event_wait_for(void *p, uint64_t timeout_ns)
 	return set;
 }
 
-const struct ctb_event_ops ctb_event_pthread_event = {
+const struct ci_event_ops ci_event_pthread_event = {
 	.name = "pthread_event",
-	.size = sizeof(struct pevent),
+	.obj_size = sizeof(struct pevent),
 	.init = event_init,
 	.destroy = event_destroy,
 	.set = event_set,
@@ -205,10 +205,12 @@ struct pqueue {
 	int closed;
 };
 
+#define PQUEUE_CAPACITY_MAX (((size_t)-1) / sizeof(void *))
+
 static int queue_init(void *p, size_t cap)
 {
 	struct pqueue *q = p;
-	if (cap == 0 || cap > ((size_t)-1) / sizeof(void *))
+	if (cap == 0 || cap > PQUEUE_CAPACITY_MAX)
 		return EINVAL;
 	q->buf = malloc(cap * sizeof(void *));
 	if (q->buf == NULL)
@@ -335,10 +337,23 @@ static void queue_close(void *p)
 	pthread_mutex_unlock(&q->m);
 }
 
-const struct ctb_queue_ops ctb_queue_pthread_queue = {
+static size_t queue_size(const void *p)
+{
+	struct pqueue *q = (struct pqueue *)p;
+	pthread_mutex_lock(&q->m);
+	size_t n = q->count;
+	pthread_mutex_unlock(&q->m);
+	return n;
+}
+
+static size_t queue_capacity(const void *p) { return ((const struct pqueue *)p)->cap; }
+
+const struct ci_queue_ops ci_queue_pthread_queue = {
 	.name = "pthread_queue",
 	.family = "queue",
-	.size = sizeof(struct pqueue),
+	.flags = CI_Q_EXACT_CAP | CI_Q_EXACT_CLOSE | CI_Q_CLOSE_WAKES_ALL,
+	.obj_size = sizeof(struct pqueue),
+	.max_capacity = PQUEUE_CAPACITY_MAX,
 	.init = queue_init,
 	.destroy = queue_destroy,
 	.put = queue_put,
@@ -348,4 +363,6 @@ const struct ctb_queue_ops ctb_queue_pthread_queue = {
 	.try_get = queue_try_get,
 	.get_for = queue_get_for,
 	.close = queue_close,
+	.size = queue_size,
+	.capacity = queue_capacity,
 };

@@ -1,5 +1,5 @@
 /*
- * impl_boost.cpp — Boost.Lockfree peer (libboost-dev, header-only),
+ * boost.cpp — Boost.Lockfree peer (libboost-dev, header-only),
  * exported as a C row.
  *
  *   boost_queue  boost::lockfree::queue<void *, fixed_sized<true>>: the
@@ -15,7 +15,7 @@
  *
  * Boost's queue has no blocking operations, no timeouts and no close; the
  * adapter adds what the workloads need, as a user would:
- *  - Blocking put/get spin on full/empty (peer_spin.h: pause, and a
+ *  - Blocking put/get spin on full/empty (spin.h: pause, and a
  *    sched_yield every 256 polls); no parking is added. Timed modes spin
  *    until a CLOCK_MONOTONIC deadline, computed only once the first
  *    attempt has failed.
@@ -26,8 +26,8 @@
  *    has returned EPIPE; the harness closes only with no put in flight, or
  *    after a failure.
  */
-#include "adapters.h"
-#include "peer_spin.h"
+#include "impls.h"
+#include "spin.h"
 
 #include <atomic>
 #include <cerrno>
@@ -38,7 +38,7 @@
 #include <boost/lockfree/queue.hpp>
 
 extern "C" {
-extern const struct ctb_queue_ops ctb_queue_boost_queue;
+extern const struct ci_queue_ops ci_queue_boost_queue;
 }
 
 namespace {
@@ -54,8 +54,9 @@ constexpr std::size_t max_capacity = 65534;	/* 65535 nodes, one the dummy */
  * put and by gets that find the queue empty.
  */
 struct bqueue {
-	explicit bqueue(std::size_t n) : q(n) {}
+	explicit bqueue(std::size_t n) : q(n), cap(n) {}
 	lf_queue q;
+	std::size_t cap;
 	alignas(64) std::atomic<bool> closed{false};
 };
 /* The harness aligns every object to a cache line. */
@@ -110,10 +111,10 @@ int try_get(void *p, void **item)
 	return empty_rc(q, item, EAGAIN);
 }
 
-int put(void *p, void *it) { return ctb_peer_spin(try_put, nullptr, p, it, nullptr, 0, 0); }
-int put_for(void *p, void *it, uint64_t ns) { return ctb_peer_spin(try_put, nullptr, p, it, nullptr, 1, ns); }
-int get(void *p, void **it) { return ctb_peer_spin(nullptr, try_get, p, nullptr, it, 0, 0); }
-int get_for(void *p, void **it, uint64_t ns) { return ctb_peer_spin(nullptr, try_get, p, nullptr, it, 1, ns); }
+int put(void *p, void *it) { return ci_spin(try_put, nullptr, p, it, nullptr, 0, 0); }
+int put_for(void *p, void *it, uint64_t ns) { return ci_spin(try_put, nullptr, p, it, nullptr, 1, ns); }
+int get(void *p, void **it) { return ci_spin(nullptr, try_get, p, nullptr, it, 0, 0); }
+int get_for(void *p, void **it, uint64_t ns) { return ci_spin(nullptr, try_get, p, nullptr, it, 1, ns); }
 
 void close_q(void *p)
 {
@@ -121,13 +122,16 @@ void close_q(void *p)
 	of(p)->closed.store(true, std::memory_order_release);
 }
 
+size_t capacity(const void *p) { return std::launder(static_cast<const bqueue *>(p))->cap; }
+
 } // namespace
 
-/* Positional initializer (C++17 has no designated ones): see adapters.h. */
-const struct ctb_queue_ops ctb_queue_boost_queue = {
-	"boost_queue", "ring", sizeof(bqueue),
+/* Positional initializer (C++17 has no designated ones): see impls.h. No
+ * size: Boost's queue does not count its items. */
+const struct ci_queue_ops ci_queue_boost_queue = {
+	"boost_queue", "ring", CI_Q_EXACT_CAP | CI_Q_CLOSE_WAKES_ALL, sizeof(bqueue), max_capacity,
 	init, destroy,
 	put, try_put, put_for,
 	get, try_get, get_for,
-	close_q,
+	close_q, nullptr, capacity,
 };
