@@ -50,10 +50,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#endif
+#include "wait.h"	/* lib/src: ct__wait, ct__wake */
 
 bool ctb_list_mode;
 
@@ -91,55 +88,6 @@ struct ctb_config ctb_cfg = {
 	.timed_wait_ns = 50000,
 	.watchdog_s = 120,
 };
-
-/* ---- parking ------------------------------------------------------------ */
-
-#ifdef __linux__
-static void park(atomic_uint *word, unsigned expected, const struct timespec *rel)
-{
-	syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, rel, NULL, 0);
-}
-
-static void unpark_all(atomic_uint *word)
-{
-	syscall(SYS_futex, (void *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-}
-#else
-/* Portable fallback: one lot for every word; the value is rechecked under it. */
-static pthread_mutex_t lot_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t lot_cond = PTHREAD_COND_INITIALIZER;
-
-static void park(atomic_uint *word, unsigned expected, const struct timespec *rel)
-{
-	pthread_mutex_lock(&lot_lock);
-	if (atomic_load_explicit(word, memory_order_acquire) == expected) {
-		if (rel == NULL) {
-			pthread_cond_wait(&lot_cond, &lot_lock);
-		} else {
-			struct timespec abs;
-			clock_gettime(CLOCK_REALTIME, &abs);
-			abs.tv_sec += rel->tv_sec;
-			abs.tv_nsec += rel->tv_nsec;
-			if (abs.tv_nsec >= 1000000000) {
-				abs.tv_sec++;
-				abs.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&lot_cond, &lot_lock, &abs);
-		}
-	}
-	pthread_mutex_unlock(&lot_lock);
-}
-
-static void unpark_all(atomic_uint *word)
-{
-	(void)word;
-	pthread_mutex_lock(&lot_lock);
-	pthread_cond_broadcast(&lot_cond);
-	pthread_mutex_unlock(&lot_lock);
-}
-#endif
-
-void ctb_yield(void) { sched_yield(); }
 
 /* ---- team --------------------------------------------------------------- */
 
@@ -220,11 +168,11 @@ static unsigned wait_release(struct team_impl *ti, unsigned seen)
 			g = atomic_load_explicit(&ti->gen, memory_order_acquire);
 			if (g != seen)
 				return g;
-			ctb_relax();
+			ct__cpu_relax();
 		}
 	}
 	while ((g = atomic_load_explicit(&ti->gen, memory_order_acquire)) == seen)
-		park(&ti->gen, seen, NULL);
+		ct__wait(&ti->gen, seen, CT_DEADLINE_NONE);
 	return g;
 }
 
@@ -235,7 +183,7 @@ static void arrive(struct team_impl *ti, unsigned g)
 	if (atomic_fetch_add_explicit(&ti->arrived, 1, memory_order_acq_rel) + 1 ==
 	    (unsigned)atomic_load_explicit(&ti->live, memory_order_relaxed)) {
 		atomic_store_explicit(&ti->done, g, memory_order_release);
-		unpark_all(&ti->done);
+		ct__wake(&ti->done, CT_WAKE_ALL);
 	}
 }
 
@@ -262,7 +210,7 @@ static bool wait_done(struct team_impl *ti, unsigned g)
 		for (int i = 0; i < WAIT_SPINS; i++) {
 			if (atomic_load_explicit(&ti->done, memory_order_acquire) == g)
 				return true;
-			ctb_relax();
+			ct__cpu_relax();
 		}
 	}
 	uint64_t dog = (uint64_t)(ctb_cfg.watchdog_s * 1e9);
@@ -276,9 +224,7 @@ static bool wait_done(struct team_impl *ti, unsigned g)
 		unsigned d = atomic_load_explicit(&ti->done, memory_order_acquire);
 		if (d == g)
 			return true;
-		struct timespec slice = { (time_t)(slice_ns / 1000000000u),
-					  (long)(slice_ns % 1000000000u) };
-		park(&ti->done, d, &slice);
+		ct__wait(&ti->done, d, ct__deadline(slice_ns));
 		uint64_t now = ctb_now_ns(), p = team_progress(ti);
 		if (p != last) {
 			last = p;
@@ -299,7 +245,7 @@ static bool command(struct team_impl *ti, int cmd)
 	unsigned g = atomic_load_explicit(&ti->gen, memory_order_relaxed) + 1;
 	/* Release: publishes cmd, arrived = 0 and the per-run inputs. */
 	atomic_store_explicit(&ti->gen, g, memory_order_release);
-	unpark_all(&ti->gen);
+	ct__wake(&ti->gen, CT_WAKE_ALL);
 	return wait_done(ti, g);
 }
 
@@ -375,7 +321,7 @@ static void team_destroy(struct team_impl *ti)
 		ti->cmd = CMD_EXIT;
 		unsigned g = atomic_load_explicit(&ti->gen, memory_order_relaxed) + 1;
 		atomic_store_explicit(&ti->gen, g, memory_order_release);
-		unpark_all(&ti->gen);
+		ct__wake(&ti->gen, CT_WAKE_ALL);
 		for (int i = 0; i < live; i++)
 			pthread_join(ti->threads[i], NULL);
 	}

@@ -52,15 +52,8 @@
 
 #include "hist.h"
 #include "placement.h"
+#include "relax.h"	/* lib/src: ct__cpu_relax, ct__spin_pause, ct__now_ns */
 #include "shim.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define ctb_relax() __builtin_ia32_pause()
-#elif defined(__aarch64__)
-#define ctb_relax() __asm__ __volatile__("yield" ::: "memory")
-#else
-#define ctb_relax() __asm__ __volatile__("" ::: "memory")
-#endif
 
 #define CTB_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CTB_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -161,13 +154,8 @@ struct ctb_team {
 	CTB_ALIGNED atomic_uint_fast64_t shared[8];  /* workload shared words */
 };
 
-/* Monotonic nanoseconds. */
-static inline uint64_t ctb_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* Monotonic nanoseconds (the library's clock, inline). */
+static inline uint64_t ctb_now_ns(void) { return ct__now_ns(); }
 
 /*
  * Claims up to t->chunk ops of the batch budget from counter k (0 or 1).
@@ -270,23 +258,13 @@ static inline void ctb_work_iters(uint64_t k)
 /* Iterations of ctb_work_iters lasting about ns nanoseconds. */
 uint64_t ctb_work_iters_for(uint64_t ns);
 
-/* sched_yield, out of line. */
-void ctb_yield(void);
-
 /*
- * Spin-wait helper: call once per failed poll. Pauses, and yields the CPU
- * every 256 polls so a spinning waiter cannot starve the thread it waits
- * for when threads outnumber CPUs.
+ * Spin-wait helper: call once per failed poll (*spins starts at 0).
+ * Pauses, and yields the CPU every 256 polls so a spinning waiter cannot
+ * starve the thread it waits for when threads outnumber CPUs: the same
+ * loop as the spinning peers' (ct__spin_pause, lib/src/relax.h).
  */
-static inline void ctb_poll_pause(uint32_t *spins)
-{
-	if (++*spins < 256) {
-		ctb_relax();
-	} else {
-		*spins = 0;
-		ctb_yield();
-	}
-}
+static inline void ctb_poll_pause(uint32_t *spins) { ct__spin_pause(spins); }
 
 /* 64-bit mix (splitmix64 finalizer): checksums of items. */
 static inline uint64_t ctb_mix64(uint64_t x)
