@@ -334,6 +334,7 @@ void ctb_register_rmutex(void);
 void ctb_register_event(void);
 void ctb_register_queue(void);
 void ctb_register_overhead(void);
-void ctb_register_selftest(void);	/* hidden: CTB_TEST_DEADLOCK / CTB_TEST_VIOLATION */
+/* Test build only (contend-bench-selftest): CTB_TEST_DEADLOCK / CTB_TEST_VIOLATION. */
+void ctb_register_selftest(void);
 
 #endif

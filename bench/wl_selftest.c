@@ -1,8 +1,9 @@
 /*
  * wl_selftest.c — a benchmark that hangs on purpose, for the watchdog's
- * test, and one that reports an invariant failure. Hidden: registered
- * only when the environment variable CTB_TEST_DEADLOCK (or
- * CTB_TEST_VIOLATION) is set (non-empty), never in a normal run.
+ * test, and one that reports an invariant failure. Only in the test-only
+ * program contend-bench-selftest (bench/meson.build; never installed),
+ * and there registered only when the environment variable
+ * CTB_TEST_DEADLOCK (or CTB_TEST_VIOLATION) is set (non-empty).
  *
  *   selftest/deadlock/threads:<t>/place:<p>
  *       workers 0 and 1 deadlock lock-order style: 0 takes mutex A, 1

@@ -8,13 +8,11 @@
 #include <contend/cond.h>
 #include <contend/mutex.h>
 
-/* Private symbols the shared library must not export (the tests link the
- * static library, where they resolve as usual). */
-#if defined(__GNUC__)
-#define CT__HIDDEN __attribute__((visibility("hidden")))
-#else
-#define CT__HIDDEN
-#endif
+/*
+ * Nothing here is exported from the shared library: it is built with
+ * hidden visibility and exports only CT_API prototypes (contend/api.h).
+ * The tests link the static library, where these resolve as usual.
+ */
 
 /*
  * Acquires m on the slow path, in the CONTENDED state, without spinning:
@@ -76,9 +74,9 @@ void ct__free(void *p);		/* free of a ct__alloc block (NULL: nothing) */
  * called again; after_n < 0 removes the limit (the default). Tests call it
  * while no other thread is inside an init.
  */
-CT__HIDDEN void ct__set_alloc_fail(long after_n);
+void ct__set_alloc_fail(long after_n);
 
 /* Test-only: blocks from ct__alloc not yet freed with ct__free. */
-CT__HIDDEN long ct__alloc_live(void);
+long ct__alloc_live(void);
 
 #endif

@@ -57,6 +57,7 @@
 #define CONTEND_COND_H
 
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 #include <contend/mutex.h>
 
@@ -75,29 +76,29 @@ typedef struct ct_cond {
 /* Static initializer: `ct_cond c = CT_COND_INIT;` equals ct_cond_init. */
 #define CT_COND_INIT { 0, 0, 0, 0, 0 }
 
-void ct_cond_init(ct_cond *c);
+CT_API void ct_cond_init(ct_cond *c);
 
 /* Destroys a condition variable nobody waits on. */
-void ct_cond_destroy(ct_cond *c);
+CT_API void ct_cond_destroy(ct_cond *c);
 
 /*
  * Atomically releases m (which the caller must hold) and waits for a signal;
  * reacquires m before returning. May return spuriously.
  */
-void ct_cond_wait(ct_cond *c, ct_mutex *m);
+CT_API void ct_cond_wait(ct_cond *c, ct_mutex *m);
 
 /*
  * As ct_cond_wait, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC). m is held again on return in every case.
  * Returns 0 (woken, possibly spuriously) or ETIMEDOUT.
  */
-int ct_cond_wait_for(ct_cond *c, ct_mutex *m, uint64_t timeout_ns);
+CT_API int ct_cond_wait_for(ct_cond *c, ct_mutex *m, uint64_t timeout_ns);
 
 /* Wakes at least one waiter, if any. */
-void ct_cond_signal(ct_cond *c);
+CT_API void ct_cond_signal(ct_cond *c);
 
 /* Wakes every current waiter (one now, the rest as the mutex frees up). */
-void ct_cond_broadcast(ct_cond *c);
+CT_API void ct_cond_broadcast(ct_cond *c);
 
 #ifdef __cplusplus
 }

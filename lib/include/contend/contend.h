@@ -21,6 +21,7 @@
 #ifndef CONTEND_CONTEND_H
 #define CONTEND_CONTEND_H
 
+#include <contend/api.h>
 #include <contend/mutex.h>
 #include <contend/cond.h>
 #include <contend/rmutex.h>
@@ -33,7 +34,7 @@ extern "C" {
 #endif
 
 /* The library version, "MAJOR.MINOR.PATCH". */
-const char *ct_version(void);
+CT_API const char *ct_version(void);
 
 #ifdef __cplusplus
 }

@@ -50,6 +50,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 
 #ifdef __cplusplus
@@ -69,28 +70,28 @@ enum {
 #define CT_EVENT_INIT { 0 }
 
 /* Initializes a clear event. */
-void ct_event_init(ct_event *e);
+CT_API void ct_event_init(ct_event *e);
 
 /* Destroys an event nobody waits on. */
-void ct_event_destroy(ct_event *e);
+CT_API void ct_event_destroy(ct_event *e);
 
 /* Sets the flag and wakes every waiter. */
-void ct_event_set(ct_event *e);
+CT_API void ct_event_set(ct_event *e);
 
 /* Clears the flag. Waiters already released by a set are not affected. */
-void ct_event_clear(ct_event *e);
+CT_API void ct_event_clear(ct_event *e);
 
 /* The flag (acquire load; never blocks). */
-bool ct_event_is_set(const ct_event *e);
+CT_API bool ct_event_is_set(const ct_event *e);
 
 /* Blocks until the event is set. */
-void ct_event_wait(ct_event *e);
+CT_API void ct_event_wait(ct_event *e);
 
 /*
  * Blocks until the event is set or timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC) pass. Returns true if set, false on timeout.
  */
-bool ct_event_wait_for(ct_event *e, uint64_t timeout_ns);
+CT_API bool ct_event_wait_for(ct_event *e, uint64_t timeout_ns);
 
 #ifdef __cplusplus
 }

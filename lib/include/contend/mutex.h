@@ -51,6 +51,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 
 #ifdef __cplusplus
@@ -72,26 +73,26 @@ enum {
 #define CT_MUTEX_INIT { 0, 0 }
 
 /* Initializes an unlocked mutex. */
-void ct_mutex_init(ct_mutex *m);
+CT_API void ct_mutex_init(ct_mutex *m);
 
 /* Destroys an unlocked mutex. Nothing to free; provided for symmetry. */
-void ct_mutex_destroy(ct_mutex *m);
+CT_API void ct_mutex_destroy(ct_mutex *m);
 
 /* Acquires the mutex, blocking as long as needed. */
-void ct_mutex_lock(ct_mutex *m);
+CT_API void ct_mutex_lock(ct_mutex *m);
 
 /* Acquires the mutex if it is free. Returns true if acquired. Never blocks. */
-bool ct_mutex_trylock(ct_mutex *m);
+CT_API bool ct_mutex_trylock(ct_mutex *m);
 
 /*
  * Acquires the mutex, waiting at most timeout_ns nanoseconds (relative,
  * measured on CLOCK_MONOTONIC; 0 = try once).
  * Returns 0 (acquired) or ETIMEDOUT (not acquired).
  */
-int ct_mutex_lock_for(ct_mutex *m, uint64_t timeout_ns);
+CT_API int ct_mutex_lock_for(ct_mutex *m, uint64_t timeout_ns);
 
 /* Releases the mutex; wakes one parked thread if any. Caller must own it. */
-void ct_mutex_unlock(ct_mutex *m);
+CT_API void ct_mutex_unlock(ct_mutex *m);
 
 #ifdef __cplusplus
 }

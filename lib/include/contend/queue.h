@@ -93,6 +93,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 #include <contend/cond.h>
 #include <contend/mutex.h>
@@ -127,63 +128,63 @@ typedef struct ct_queue {
  * allocates its buffer. Returns 0, EINVAL (capacity is 0 or above
  * CT_QUEUE_CAPACITY_MAX) or ENOMEM (q is left uninitialized).
  */
-int ct_queue_init(ct_queue *q, size_t capacity);
+CT_API int ct_queue_init(ct_queue *q, size_t capacity);
 
 /* Frees the buffer. Items still queued are dropped (they are not freed). */
-void ct_queue_destroy(ct_queue *q);
+CT_API void ct_queue_destroy(ct_queue *q);
 
 /*
  * Appends item, blocking while the queue is full.
  * Returns 0, or EPIPE if the queue is closed (before or while blocked).
  */
-int ct_queue_put(ct_queue *q, void *item);
+CT_API int ct_queue_put(ct_queue *q, void *item);
 
 /* Appends item if there is room. Never blocks. Returns 0, EAGAIN (full), EPIPE (closed). */
-int ct_queue_try_put(ct_queue *q, void *item);
+CT_API int ct_queue_try_put(ct_queue *q, void *item);
 
 /*
  * As ct_queue_put, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
  * ETIMEDOUT (still full at the deadline) or EPIPE (closed).
  */
-int ct_queue_put_for(ct_queue *q, void *item, uint64_t timeout_ns);
+CT_API int ct_queue_put_for(ct_queue *q, void *item, uint64_t timeout_ns);
 
 /*
  * Removes the oldest item into *item, blocking while the queue is empty.
  * Returns 0, or EPIPE once the queue is closed and empty (*item untouched).
  */
-int ct_queue_get(ct_queue *q, void **item);
+CT_API int ct_queue_get(ct_queue *q, void **item);
 
 /* Removes the oldest item if any. Never blocks. Returns 0, EAGAIN (empty), EPIPE (closed and empty). */
-int ct_queue_try_get(ct_queue *q, void **item);
+CT_API int ct_queue_try_get(ct_queue *q, void **item);
 
 /*
  * As ct_queue_get, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
  * ETIMEDOUT (still empty at the deadline) or EPIPE (closed and empty).
  */
-int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns);
+CT_API int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns);
 
 /* Closes the queue (idempotent) and wakes every blocked put and get. See above. */
-void ct_queue_close(ct_queue *q);
+CT_API void ct_queue_close(ct_queue *q);
 
 /* Items in the queue: a snapshot, 0 <= size <= capacity, stale at once. */
-size_t ct_queue_size(const ct_queue *q);
+CT_API size_t ct_queue_size(const ct_queue *q);
 
 /* The capacity given to ct_queue_init. */
-size_t ct_queue_capacity(const ct_queue *q);
+CT_API size_t ct_queue_capacity(const ct_queue *q);
 
 /*
  * Marks one item taken by a get as processed (Python's Queue.task_done).
  * Returns 0, or EINVAL if called more times than items were put.
  */
-int ct_queue_task_done(ct_queue *q);
+CT_API int ct_queue_task_done(ct_queue *q);
 
 /*
  * Blocks until task_done has been called once for every item ever put
  * (returns at once if that is already so). Not released by ct_queue_close.
  */
-void ct_queue_join(ct_queue *q);
+CT_API void ct_queue_join(ct_queue *q);
 
 #ifdef __cplusplus
 }

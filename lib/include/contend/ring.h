@@ -138,6 +138,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 
 #ifdef __cplusplus
@@ -193,59 +194,59 @@ typedef struct ct_ring {
  * to a power of two, and allocates its slots. Returns 0, EINVAL (capacity
  * is 0 or above CT_RING_CAPACITY_MAX) or ENOMEM (r is left uninitialized).
  */
-int ct_ring_init(ct_ring *r, size_t capacity);
+CT_API int ct_ring_init(ct_ring *r, size_t capacity);
 
 /* Frees the slots. Items still in the ring are dropped (not freed). */
-void ct_ring_destroy(ct_ring *r);
+CT_API void ct_ring_destroy(ct_ring *r);
 
 /*
  * Appends item, blocking (spin, then park) while the ring is full.
  * Returns 0, or EPIPE if the ring is closed (before or while blocked).
  */
-int ct_ring_put(ct_ring *r, void *item);
+CT_API int ct_ring_put(ct_ring *r, void *item);
 
 /* Appends item if there is room. Never blocks. Returns 0, EAGAIN (full), EPIPE (closed). */
-int ct_ring_try_put(ct_ring *r, void *item);
+CT_API int ct_ring_try_put(ct_ring *r, void *item);
 
 /*
  * As ct_ring_put, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
  * ETIMEDOUT (still full at the deadline) or EPIPE (closed).
  */
-int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns);
+CT_API int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns);
 
 /*
  * Removes the oldest item into *item, blocking (spin, then park) while the
  * ring is empty. Returns 0, or EPIPE once the ring is closed and drained
  * (*item untouched).
  */
-int ct_ring_get(ct_ring *r, void **item);
+CT_API int ct_ring_get(ct_ring *r, void **item);
 
 /*
  * Removes the oldest item if it is there. Never blocks. Returns 0, EAGAIN
  * (empty, or the oldest slot is claimed by a put still filling it) or EPIPE
  * (closed and drained).
  */
-int ct_ring_try_get(ct_ring *r, void **item);
+CT_API int ct_ring_try_get(ct_ring *r, void **item);
 
 /*
  * As ct_ring_get, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 = try once, UINT64_MAX = forever). Returns 0,
  * ETIMEDOUT (nothing to get by the deadline) or EPIPE (closed and drained).
  */
-int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns);
+CT_API int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns);
 
 /* Closes the ring (idempotent) and wakes every blocked put and get. See above. */
-void ct_ring_close(ct_ring *r);
+CT_API void ct_ring_close(ct_ring *r);
 
 /*
  * Items in the ring (claimed by puts and not yet taken by gets): a snapshot,
  * 0 <= size <= capacity, stale at once.
  */
-size_t ct_ring_size(const ct_ring *r);
+CT_API size_t ct_ring_size(const ct_ring *r);
 
 /* The real capacity: the one asked for, rounded up to a power of two. */
-size_t ct_ring_capacity(const ct_ring *r);
+CT_API size_t ct_ring_capacity(const ct_ring *r);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <contend/api.h>
 #include <contend/atomic.h>
 #include <contend/mutex.h>
 
@@ -45,31 +46,31 @@ typedef struct ct_rmutex {
 
 #define CT_RMUTEX_INIT { CT_MUTEX_INIT, 0, 0 }
 
-void ct_rmutex_init(ct_rmutex *r);
+CT_API void ct_rmutex_init(ct_rmutex *r);
 
 /* Destroys an unlocked rmutex. */
-void ct_rmutex_destroy(ct_rmutex *r);
+CT_API void ct_rmutex_destroy(ct_rmutex *r);
 
 /* Acquires r, or increments the depth if the caller already holds it. */
-void ct_rmutex_lock(ct_rmutex *r);
+CT_API void ct_rmutex_lock(ct_rmutex *r);
 
 /* As ct_rmutex_lock but never blocks. Returns true if acquired/nested. */
-bool ct_rmutex_trylock(ct_rmutex *r);
+CT_API bool ct_rmutex_trylock(ct_rmutex *r);
 
 /*
  * As ct_rmutex_lock, waiting at most timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC). Returns 0 (acquired or nested) or ETIMEDOUT.
  */
-int ct_rmutex_lock_for(ct_rmutex *r, uint64_t timeout_ns);
+CT_API int ct_rmutex_lock_for(ct_rmutex *r, uint64_t timeout_ns);
 
 /*
  * Decrements the caller's depth; releases r when it reaches 0.
  * Returns 0, or EPERM if the caller does not hold r (nothing changes).
  */
-int ct_rmutex_unlock(ct_rmutex *r);
+CT_API int ct_rmutex_unlock(ct_rmutex *r);
 
 /* The caller's nesting depth: 0 if it does not hold r. */
-unsigned ct_rmutex_depth(const ct_rmutex *r);
+CT_API unsigned ct_rmutex_depth(const ct_rmutex *r);
 
 #ifdef __cplusplus
 }
