@@ -1,5 +1,7 @@
 /*
- * harness.h — contend-bench's trial engine, shared by every workload.
+ * harness.h — contend-bench's trial engine, shared by every workload:
+ * team.c (worker team, barrier, watchdog), run.c (the run loop,
+ * registration, filter), calibrate.c (start-up measurements).
  *
  * Overview
  * ========
@@ -36,7 +38,7 @@
  * Hangs: a team that claims no budget and finishes no command for
  * --watchdog seconds is given up (its threads abandoned, its memory
  * leaked) and the benchmark reported as an error; the run goes on with the
- * next benchmark (harness.c, "Watchdog"). Workloads that block must claim
+ * next benchmark (team.c, "Watchdog"). Workloads that block must claim
  * budget as they go, so that slow progress is not taken for a hang.
  */
 #ifndef CTB_HARNESS_H
@@ -314,7 +316,7 @@ void ctb_teams_finish(void);
 
 /*
  * Benchmarks stopped by the watchdog so far (their teams were abandoned:
- * see harness.c, "Watchdog"). main exits with status 1 when nonzero.
+ * see team.c, "Watchdog"). main exits with status 1 when nonzero.
  */
 int ctb_watchdog_stops(void);
 

@@ -11,7 +11,7 @@
  *       for B and 1 for A. Every other worker (and a single one) waits for
  *       an event that nobody sets. No worker ever claims budget, so the
  *       team makes no progress and the watchdog must stop the benchmark,
- *       report it as an error and let the run go on (harness.c,
+ *       report it as an error and let the run go on (team.c,
  *       "Watchdog"; bench/tests/watchdog_check.py).
  *
  * The locks are contend's own (ct_mutex, ct_event): they park in the
