@@ -25,7 +25,7 @@ static void *bind_probe(void *arg)
 {
 	struct probe *p = arg;
 	bool mis = false;
-	p->err = ct_place_bind_self(ctb_cfg.topo, p->pu, &mis);
+	p->err = pl_bind_self(ctb_cfg.topo, p->pu, &mis);
 	return NULL;
 }
 
@@ -62,7 +62,7 @@ void ctb_calibrate(void)
 	 * CTB_TEST_BIND_REFUSED (any non-empty value) makes the probe report
 	 * EPERM, as on a VM that refuses binding, so tests can drive that path.
 	 */
-	struct ct_place_policy pol;
+	struct pl_policy pol;
 	char err[128];
 	ctb_cfg.bind_refused = 0;
 	const char *fake = getenv("CTB_TEST_BIND_REFUSED");
@@ -70,9 +70,9 @@ void ctb_calibrate(void)
 		ctb_cfg.bind_refused = EPERM;
 		return;
 	}
-	if (ct_place_parse(ctb_cfg.topo, "compact", &pol, err, sizeof(err))) {
+	if (pl_parse(ctb_cfg.topo, "compact", &pol, err, sizeof(err))) {
 		struct probe p = { -1, 0 };
-		if (ct_place_plan(ctb_cfg.topo, &pol, 1, &p.pu) == 0 && p.pu >= 0) {
+		if (pl_plan(ctb_cfg.topo, &pol, 1, &p.pu) == 0 && p.pu >= 0) {
 			pthread_t th;
 			if (pthread_create(&th, NULL, bind_probe, &p) == 0) {
 				pthread_join(th, NULL);

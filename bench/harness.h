@@ -67,7 +67,7 @@
 struct ctb_config {
 	int threads[CTB_MAX_THREADS];	/* thread counts, ascending, unique */
 	int nthreads;
-	struct ct_place_policy *places; /* placement policies */
+	struct pl_policy *places; /* placement policies */
 	int nplaces;
 	double duration;		/* Google Benchmark min_time, seconds */
 	long sample;			/* latency sampling: -1 auto, 0 off, N = 1 op in N */
@@ -110,7 +110,7 @@ struct ctb_bench {
 	const void *impl;		/* adapter row, or NULL */
 	int64_t p[4];			/* workload parameters */
 	int nthreads;
-	const struct ct_place_policy *place;
+	const struct pl_policy *place;
 	int *pus;			/* planned PU of each worker, -1 = unbound */
 	double ns_per_op;		/* wall ns per op in the last run, 0 = none */
 	double cpu_per_op;		/* worker CPU ns per op in the last run, 0 = none */
@@ -286,7 +286,7 @@ static inline uint64_t ctb_mix64(uint64_t x)
  */
 struct ctb_bench *ctb_bench_add(const struct ctb_workload *wl, const void *impl,
 				const int64_t p[4], int nthreads,
-				const struct ct_place_policy *place, const char *fmt, ...)
+				const struct pl_policy *place, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 /*

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,7 @@ static void add_context(const char *place_arg)
 	ctb_add_context("policies", place_arg);
 	join_ints(buf, sizeof(buf), ctb_cfg.threads, ctb_cfg.nthreads);
 	ctb_add_context("thread_counts", buf);
-	ct_place_allowed_string(ctb_cfg.topo, buf, sizeof(buf));
+	pl_allowed_string(ctb_cfg.topo, buf, sizeof(buf));
 	ctb_add_context("allowed_pus", buf);
 	snprintf(buf, sizeof(buf), "%d", ctb_cfg.npus);
 	ctb_add_context("allowed_pu_count", buf);
@@ -229,162 +230,217 @@ static void add_context(const char *place_arg)
 	ctb_add_context("impls_missing", buf[0] ? buf : "none");
 }
 
-int main(int argc, char **argv)
-{
-	const char *threads_arg = NULL, *place_arg = NULL, *duration_arg = NULL;
-	const char *topology_arg = NULL, *sample_arg = NULL, *outside_arg = NULL;
-	const char *timed_arg = NULL, *watchdog_arg = NULL;
-	bool plan = false, list = false;
+/* ---- the command line ---------------------------------------------------- */
+
+/* What the command line said, before any value is checked. */
+struct args {
+	const char *threads, *place, *duration, *topology, *sample, *outside, *timed, *watchdog;
+	bool plan, list;
 	/* The --benchmark_* values the reporters need (last one wins, as in Google Benchmark). */
-	const char *format = "console", *out_format = "json", *out = NULL, *color = "auto";
-	const char *tabular = "false", *filter = NULL;
-	const char *min_time_arg = NULL, *list_tests_arg = NULL;
+	const char *format, *out_format, *out, *color, *tabular, *filter, *min_time, *list_tests;
+	int user_gb_first;		/* argv index of the first --benchmark_*, -1 none */
+};
 
-	/* Google Benchmark's argv: program, our min_time, then the user's --benchmark_*. */
-	char **gb_argv = calloc((size_t)argc + 3, sizeof(char *));
-	int gb_argc = 0;
-	if (gb_argv == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
-	}
-	gb_argv[gb_argc++] = argv[0];
-	int user_gb_first = -1;
+/*
+ * The flags. A value flag is --name=VALUE (its value lands in the field at
+ * `value`); a switch is --name alone (sets the bool at `set`). The
+ * --benchmark_* ones listed are read here and, except the filter and
+ * list_tests, passed on to Google Benchmark with every other --benchmark_*.
+ */
+struct flag {
+	const char *name;
+	size_t value;		/* offsetof(struct args, field) of a value flag */
+	size_t set;		/* offsetof(struct args, field) of a switch */
+	bool is_switch;
+};
 
+#define VALUE(n, field) { n, offsetof(struct args, field), 0, false }
+#define SWITCH(n, field) { n, 0, offsetof(struct args, field), true }
+
+static const struct flag flags[] = {
+	VALUE("--threads", threads),
+	VALUE("--place", place),
+	VALUE("--duration", duration),
+	VALUE("--topology", topology),
+	VALUE("--sample", sample),
+	VALUE("--outside-ns", outside),
+	VALUE("--timed-wait-ns", timed),
+	VALUE("--watchdog", watchdog),
+	SWITCH("--plan", plan),
+	SWITCH("--list", list),
+	VALUE("--benchmark_format", format),
+	VALUE("--benchmark_out_format", out_format),
+	VALUE("--benchmark_out", out),
+	VALUE("--benchmark_color", color),
+	VALUE("--benchmark_counters_tabular", tabular),
+	VALUE("--benchmark_filter", filter),
+	VALUE("--benchmark_min_time", min_time),
+	VALUE("--benchmark_list_tests", list_tests),
+};
+
+static bool is_gb_flag(const char *arg) { return strncmp(arg, "--benchmark_", 12) == 0; }
+
+/* Fills a from argv (exit 0 for --help, 2 for an unknown flag or argument). */
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	*a = (struct args){ .format = "console", .out_format = "json", .color = "auto",
+			    .tabular = "false", .user_gb_first = -1 };
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(usage, stdout);
-			return 0;
+			exit(0);
 		}
 	}
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		if ((v = value_of(a, "--threads")) != NULL)
-			threads_arg = v;
-		else if ((v = value_of(a, "--place")) != NULL)
-			place_arg = v;
-		else if ((v = value_of(a, "--duration")) != NULL)
-			duration_arg = v;
-		else if ((v = value_of(a, "--topology")) != NULL)
-			topology_arg = v;
-		else if ((v = value_of(a, "--sample")) != NULL)
-			sample_arg = v;
-		else if ((v = value_of(a, "--outside-ns")) != NULL)
-			outside_arg = v;
-		else if ((v = value_of(a, "--timed-wait-ns")) != NULL)
-			timed_arg = v;
-		else if ((v = value_of(a, "--watchdog")) != NULL)
-			watchdog_arg = v;
-		else if (strcmp(a, "--plan") == 0)
-			plan = true;
-		else if (strcmp(a, "--list") == 0)
-			list = true;
-		else if (strncmp(a, "--benchmark_", 12) == 0) {
-			if (user_gb_first < 0)
-				user_gb_first = i;
-			if ((v = value_of(a, "--benchmark_format")) != NULL)
-				format = v;
-			else if ((v = value_of(a, "--benchmark_out_format")) != NULL)
-				out_format = v;
-			else if ((v = value_of(a, "--benchmark_out")) != NULL)
-				out = v;
-			else if ((v = value_of(a, "--benchmark_color")) != NULL)
-				color = v;
-			else if ((v = value_of(a, "--benchmark_counters_tabular")) != NULL)
-				tabular = v;
-			else if ((v = value_of(a, "--benchmark_filter")) != NULL)
-				filter = v;
-			else if ((v = value_of(a, "--benchmark_min_time")) != NULL)
-				min_time_arg = v;
-			else if ((v = value_of(a, "--benchmark_list_tests")) != NULL)
-				list_tests_arg = v;
-		} else if (a[0] == '-')
-			bad(a, NULL, "unknown flag (try --help)");
-		else
-			bad(a, NULL, "unexpected argument (try --help)");
+		const char *arg = argv[i];
+		bool known = false;
+		if (is_gb_flag(arg) && a->user_gb_first < 0)
+			a->user_gb_first = i;
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]) && !known; f++) {
+			if (flags[f].is_switch) {
+				if ((known = strcmp(arg, flags[f].name) == 0))
+					*(bool *)((char *)a + flags[f].set) = true;
+			} else {
+				const char *v = value_of(arg, flags[f].name);
+				if ((known = v != NULL))
+					*(const char **)((char *)a + flags[f].value) = v;
+			}
+		}
+		if (known || is_gb_flag(arg))
+			continue;	/* other --benchmark_* flags: Google Benchmark's to judge */
+		if (arg[0] == '-')
+			bad(arg, NULL, "unknown flag (try --help)");
+		bad(arg, NULL, "unexpected argument (try --help)");
 	}
 	/* Empty values are caught by their parsers below ("--threads=" included). */
+}
 
-	/* Values that need no topology. */
-	if (!known_format(format))
-		bad("--benchmark_format", format, "expected console, json or csv");
-	if (!known_format(out_format))
-		bad("--benchmark_out_format", out_format, "expected console, json or csv");
-	if (out != NULL && *out == '\0')
-		bad("--benchmark_out", out, "expected a file name");
-	if (out != NULL)
-		check_out_file(out);
-	int use_color = truth(color);
+/*
+ * A number flag, parsed into the one destination given when the flag was
+ * given: seconds (a positive number), or an unsigned integer min..max
+ * into u64 or lng. A bad value is exit 2 with `why`.
+ */
+struct number {
+	const char *flag;
+	const char *value;
+	double *seconds;
+	uint64_t *u64;
+	long *lng;
+	unsigned long long min, max;
+	const char *why;
+};
+
+static void parse_numbers(const struct number *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (n[i].value == NULL)
+			continue;
+		if (n[i].seconds != NULL) {
+			if (!ctb_parse_seconds(n[i].value, n[i].seconds))
+				bad(n[i].flag, n[i].value, n[i].why);
+			continue;
+		}
+		unsigned long long u;
+		if (!ctb_parse_uint(n[i].value, n[i].max, &u) || u < n[i].min)
+			bad(n[i].flag, n[i].value, n[i].why);
+		if (n[i].lng != NULL)
+			*n[i].lng = (long)u;
+		else
+			*n[i].u64 = u;
+	}
+}
+
+/* The values that need no topology; fills ctb_cfg and the output options. */
+static void check_values(struct args *a, struct ctb_output *o)
+{
+	if (!known_format(a->format))
+		bad("--benchmark_format", a->format, "expected console, json or csv");
+	if (!known_format(a->out_format))
+		bad("--benchmark_out_format", a->out_format, "expected console, json or csv");
+	if (a->out != NULL && *a->out == '\0')
+		bad("--benchmark_out", a->out, "expected a file name");
+	if (a->out != NULL)
+		check_out_file(a->out);
+	int use_color = truth(a->color);
 	if (use_color < 0) {
-		if (strcmp(color, "auto") != 0)
-			bad("--benchmark_color", color, "expected true, false or auto");
+		if (strcmp(a->color, "auto") != 0)
+			bad("--benchmark_color", a->color, "expected true, false or auto");
 		const char *term = getenv("TERM");
 		use_color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
 	}
-	if (list_tests_arg != NULL) {
-		int lt = truth(list_tests_arg);
+	if (a->list_tests != NULL) {
+		int lt = truth(a->list_tests);
 		if (lt < 0)
-			bad("--benchmark_list_tests", list_tests_arg, "expected true or false");
-		list |= lt == 1;
+			bad("--benchmark_list_tests", a->list_tests, "expected true or false");
+		a->list |= lt == 1;
 	}
 	char rerr[200];
-	if (!ctb_set_filter(filter, rerr, sizeof(rerr)))
-		bad("--benchmark_filter", filter, rerr);
-	int use_tabular = truth(tabular);
+	if (!ctb_set_filter(a->filter, rerr, sizeof(rerr)))
+		bad("--benchmark_filter", a->filter, rerr);
+	int use_tabular = truth(a->tabular);
 	if (use_tabular < 0)
-		bad("--benchmark_counters_tabular", tabular, "expected true or false");
-	if (duration_arg != NULL && !ctb_parse_seconds(duration_arg, &ctb_cfg.duration))
-		bad("--duration", duration_arg, "expected a positive number of seconds");
-	/* Google Benchmark's own min_time wins over --duration: check it the same way. */
-	if (min_time_arg != NULL &&
-	    !ctb_parse_seconds(min_time_arg, &ctb_cfg.duration))
-		bad("--benchmark_min_time", min_time_arg, "expected a positive number of seconds");
-	unsigned long long u;
-	if (sample_arg != NULL) {
-		if (!ctb_parse_uint(sample_arg, 1u << 30, &u))
-			bad("--sample", sample_arg, "expected an integer 0..1073741824 (0 = off)");
-		ctb_cfg.sample = (long)u;
-	}
-	if (outside_arg != NULL) {
-		if (!ctb_parse_uint(outside_arg, 1000000000ull, &u))
-			bad("--outside-ns", outside_arg, "expected nanoseconds 0..1000000000");
-		ctb_cfg.outside_ns = u;
-	}
-	if (watchdog_arg != NULL && !ctb_parse_seconds(watchdog_arg, &ctb_cfg.watchdog_s))
-		bad("--watchdog", watchdog_arg, "expected a positive number of seconds");
-	if (timed_arg != NULL) {
-		if (!ctb_parse_uint(timed_arg, 10000000000ull, &u) || u == 0)
-			bad("--timed-wait-ns", timed_arg, "expected nanoseconds 1..10000000000");
-		ctb_cfg.timed_wait_ns = u;
-	}
+		bad("--benchmark_counters_tabular", a->tabular, "expected true or false");
+	const char *positive = "expected a positive number of seconds";
+	const struct number numbers[] = {
+		{ "--duration", a->duration, .seconds = &ctb_cfg.duration, .why = positive },
+		/* Google Benchmark's own min_time wins over --duration: checked the same way. */
+		{ "--benchmark_min_time", a->min_time, .seconds = &ctb_cfg.duration, .why = positive },
+		{ "--sample", a->sample, .lng = &ctb_cfg.sample, .max = 1u << 30,
+		  .why = "expected an integer 0..1073741824 (0 = off)" },
+		{ "--outside-ns", a->outside, .u64 = &ctb_cfg.outside_ns, .max = 1000000000ull,
+		  .why = "expected nanoseconds 0..1000000000" },
+		{ "--watchdog", a->watchdog, .seconds = &ctb_cfg.watchdog_s, .why = positive },
+		{ "--timed-wait-ns", a->timed, .u64 = &ctb_cfg.timed_wait_ns, .min = 1,
+		  .max = 10000000000ull, .why = "expected nanoseconds 1..10000000000" },
+	};
+	parse_numbers(numbers, sizeof(numbers) / sizeof(numbers[0]));
+	*o = (struct ctb_output){
+		.format = a->format,
+		.out_format = a->out_format,
+		.file = a->out != NULL,
+		.color = use_color != 0,
+		.tabular = use_tabular != 0,
+	};
+}
 
-	/* Topologies: this machine's always; --topology only for --plan. */
+/*
+ * Loads this machine's topology (and --topology's, for --plan only), then
+ * the thread counts and placements. Returns the topology to plan on.
+ */
+static hwloc_topology_t load_topology(const struct args *a)
+{
 	char err[256];
-	ctb_cfg.topo = ct_place_load(NULL, err, sizeof(err));
+	ctb_cfg.topo = pl_load(NULL, err, sizeof(err));
 	if (ctb_cfg.topo == NULL) {
 		fprintf(stderr, PROG ": cannot load this machine's topology: %s\n", err);
-		return 1;
+		exit(1);
 	}
 	hwloc_topology_t topo = ctb_cfg.topo;
-	if (topology_arg != NULL) {
-		if (*topology_arg == '\0')
-			bad("--topology", topology_arg, "expected FILE.xml or synthetic:DESC");
-		topo = ct_place_load(topology_arg, err, sizeof(err));
+	if (a->topology != NULL) {
+		if (*a->topology == '\0')
+			bad("--topology", a->topology, "expected FILE.xml or synthetic:DESC");
+		topo = pl_load(a->topology, err, sizeof(err));
 		if (topo == NULL)
-			bad("--topology", topology_arg, err);
-		if (!plan)
-			bad("--topology", topology_arg,
+			bad("--topology", a->topology, err);
+		if (!a->plan)
+			bad("--topology", a->topology,
 			    "only valid with --plan (benchmarks run on this machine)");
 	}
-	ctb_cfg.npus = ct_place_allowed_count(topo);
+	ctb_cfg.npus = pl_allowed_count(topo);
 	if (ctb_cfg.npus < 1) {
 		fprintf(stderr, PROG ": no allowed PUs in the topology\n");
-		return 1;
+		exit(1);
 	}
+	return topo;
+}
 
-	if (threads_arg != NULL) {
-		ctb_cfg.nthreads = ctb_parse_threads(threads_arg, CTB_MAX_THREADS, ctb_cfg.threads);
+/* --threads and --place (defaults from the allowed PUs); returns the --place text used. */
+static const char *threads_and_places(const struct args *a, hwloc_topology_t topo)
+{
+	if (a->threads != NULL) {
+		ctb_cfg.nthreads = ctb_parse_threads(a->threads, CTB_MAX_THREADS, ctb_cfg.threads);
 		if (ctb_cfg.nthreads == 0)
-			bad("--threads", threads_arg,
+			bad("--threads", a->threads,
 			    "expected thread counts 1..4096 such as 1,2,4 or 1-8");
 	} else {
 		for (int t = 1; t <= 4 * ctb_cfg.npus && t <= CTB_MAX_THREADS; t *= 2)
@@ -392,8 +448,9 @@ int main(int argc, char **argv)
 	}
 
 	static char place_texts[MAX_PLACES][64];
-	static struct ct_place_policy places[MAX_PLACES];
-	const char *places_used = place_arg != NULL ? place_arg : "none,compact,scatter";
+	static struct pl_policy places[MAX_PLACES];
+	char err[256];
+	const char *places_used = a->place != NULL ? a->place : "none,compact,scatter";
 	int ntexts = ctb_split_places(places_used, place_texts, MAX_PLACES);
 	if (ntexts < 0)
 		bad("--place", places_used,
@@ -404,40 +461,43 @@ int main(int argc, char **argv)
 			dup |= strcmp(places[j].name, place_texts[i]) == 0;
 		if (dup)
 			continue;
-		if (!ct_place_parse(topo, place_texts[i], &places[ctb_cfg.nplaces], err, sizeof(err)))
+		if (!pl_parse(topo, place_texts[i], &places[ctb_cfg.nplaces], err, sizeof(err)))
 			bad("--place", places_used, err);
 		ctb_cfg.nplaces++;
 	}
 	ctb_cfg.places = places;
+	return places_used;
+}
 
-	if (plan) {
-		ct_place_print_plan(stdout, topo, places, ctb_cfg.nplaces, ctb_cfg.threads,
-				    ctb_cfg.nthreads);
-		return fflush(stdout) == 0 ? 0 : 1;
+/* Google Benchmark's flags: ours first so the user's explicit ones win. */
+static void init_google_benchmark(int argc, char **argv, const struct args *a)
+{
+	/* Google Benchmark's argv: program, our min_time, then the user's --benchmark_*. */
+	char **gb_argv = calloc((size_t)argc + 3, sizeof(char *));
+	int gb_argc = 0;
+	if (gb_argv == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
 	}
-
-	/* Google Benchmark's flags: ours first so the user's explicit ones win. */
-	char min_time[64];
+	static char min_time[64];
+	gb_argv[gb_argc++] = argv[0];
 	snprintf(min_time, sizeof(min_time), "--benchmark_min_time=%.9g", ctb_cfg.duration);
 	gb_argv[gb_argc++] = min_time;
-	if (list)
+	if (a->list)
 		gb_argv[gb_argc++] = (char *)"--benchmark_list_tests=true";
-	if (user_gb_first > 0)
-		for (int i = user_gb_first; i < argc; i++)
-			if (strncmp(argv[i], "--benchmark_", 12) == 0 &&
-			    value_of(argv[i], "--benchmark_filter") == NULL &&
+	if (a->user_gb_first > 0)
+		for (int i = a->user_gb_first; i < argc; i++)
+			if (is_gb_flag(argv[i]) && value_of(argv[i], "--benchmark_filter") == NULL &&
 			    value_of(argv[i], "--benchmark_list_tests") == NULL)
 				gb_argv[gb_argc++] = argv[i];
 	gb_argv[gb_argc] = NULL;
 	ctb_initialize(&gb_argc, gb_argv);
 	if (gb_argc > 1)
 		bad(gb_argv[1], NULL, "unknown flag or bad value (try --help)");
+}
 
-	if (list)
-		ctb_list_mode = true;
-	else
-		ctb_calibrate();
-
+static void register_all(void)
+{
 	ctb_register_overhead();
 	ctb_register_c2c();
 	ctb_register_atomic();
@@ -451,31 +511,44 @@ int main(int argc, char **argv)
 	ctb_register_rmutex();
 	ctb_register_event();
 	ctb_register_queue();
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct ctb_output o;
+	parse_args(argc, argv, &a);
+	check_values(&a, &o);
+	hwloc_topology_t topo = load_topology(&a);
+	const char *places_used = threads_and_places(&a, topo);
+	if (a.plan) {
+		pl_print_plan(stdout, topo, ctb_cfg.places, ctb_cfg.nplaces, ctb_cfg.threads,
+				    ctb_cfg.nthreads);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	init_google_benchmark(argc, argv, &a);
+	if (a.list)
+		ctb_list_mode = true;
+	else
+		ctb_calibrate();
+	register_all();
 
 	if (ctb_registered_count() == 0) {
 		fprintf(stderr, PROG ": no benchmark matches%s%s\n",
-			filter ? " --benchmark_filter=" : "", filter ? filter : "");
+			a.filter ? " --benchmark_filter=" : "", a.filter ? a.filter : "");
 		return 0;
 	}
 	add_context(places_used);
-	if (list) {
+	if (a.list)
 		ctb_run();	/* --benchmark_list_tests: prints the names */
-	} else {
-		struct ctb_output o = {
-			.format = format,
-			.out_format = out_format,
-			.file = out != NULL,
-			.color = use_color != 0,
-			.tabular = use_tabular != 0,
-		};
+	else
 		ctb_run_exact_names(&o);
-	}
 	ctb_teams_finish();
 	ctb_shutdown();
-	if (out != NULL && ctb_out_errno() != 0) {
+	if (a.out != NULL && ctb_out_errno() != 0) {
 		/* A full disk: no partial result file stays behind. */
-		unlink(out);
-		fprintf(stderr, PROG ": --benchmark_out=%s: cannot write: %s\n", out,
+		unlink(a.out);
+		fprintf(stderr, PROG ": --benchmark_out=%s: cannot write: %s\n", a.out,
 			strerror(ctb_out_errno()));
 		return 1;
 	}

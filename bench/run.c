@@ -305,7 +305,7 @@ static void run_bench(ctb_state *st, void *user)
 
 	char label[128] = "";
 	size_t used = 0;
-	if (b->place->kind != CT_PLACE_NONE && ctb_cfg.bind_refused != 0)
+	if (b->place->kind != PL_NONE && ctb_cfg.bind_refused != 0)
 		used += (size_t)snprintf(label + used, sizeof(label) - used, "unpinned(%s) ",
 					 strerror(ctb_cfg.bind_refused));
 	if (t->mem_node >= 0 && used < sizeof(label))
@@ -318,7 +318,7 @@ static void run_bench(ctb_state *st, void *user)
 
 struct ctb_bench *ctb_bench_add(const struct ctb_workload *wl, const void *impl,
 				const int64_t p[4], int nthreads,
-				const struct ct_place_policy *place, const char *fmt, ...)
+				const struct pl_policy *place, const char *fmt, ...)
 {
 	char name[sizeof(((struct ctb_bench *)0)->name)];
 	va_list ap;
@@ -332,7 +332,7 @@ struct ctb_bench *ctb_bench_add(const struct ctb_workload *wl, const void *impl,
 		return NULL;
 	memcpy(b->name, name, sizeof(name));
 	b->pus = calloc((size_t)nthreads, sizeof(int));
-	if (b->pus == NULL || ct_place_plan(ctb_cfg.topo, place, nthreads, b->pus) != 0) {
+	if (b->pus == NULL || pl_plan(ctb_cfg.topo, place, nthreads, b->pus) != 0) {
 		free(b->pus);
 		free(b);
 		return NULL;

@@ -204,7 +204,7 @@ static void *worker_main(void *arg)
 
 	if (w->pu >= 0 && ctb_cfg.bind_refused == 0) {
 		bool mis = false;
-		w->bind_err = ct_place_bind_self(ctb_cfg.topo, w->pu, &mis);
+		w->bind_err = pl_bind_self(ctb_cfg.topo, w->pu, &mis);
 		w->misplaced = mis;
 	}
 	/* First touch after binding: the histogram lives near its writer. */
@@ -213,7 +213,7 @@ static void *worker_main(void *arg)
 		ctb_hist_clear(w->hist);
 	if (w->index == 0) {
 		int node = -1;
-		t->obj = ct_place_alloc_near(ctb_cfg.topo, bound(w) ? w->pu : -1, t->obj_len, &node);
+		t->obj = pl_alloc_near(ctb_cfg.topo, bound(w) ? w->pu : -1, t->obj_len, &node);
 		if (t->obj != NULL)
 			memset(t->obj, 0, t->obj_len);
 		t->mem_node = node;
@@ -269,7 +269,7 @@ static void team_destroy(struct team_impl *ti)
 	}
 	struct ctb_team *t = &ti->pub;
 	if (t->obj != NULL)
-		ct_place_free(ctb_cfg.topo, t->obj, t->obj_len);
+		pl_free(ctb_cfg.topo, t->obj, t->obj_len);
 	if (t->w != NULL)
 		for (int i = 0; i < t->n; i++)
 			free(t->w[i].hist);

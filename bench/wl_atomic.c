@@ -108,7 +108,7 @@ void ctb_register_atomic(void)
 			for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 				for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 					int n = ctb_cfg.threads[ti];
-					const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+					const struct pl_policy *pl = &ctb_cfg.places[pi];
 					int64_t p[4] = { op, sh, 0, 0 };
 					ctb_bench_add(&wl, NULL, p, n, pl,
 						      "atomic/%s/line:%s/threads:%d/place:%s", ops[op],

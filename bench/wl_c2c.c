@@ -131,13 +131,13 @@ void ctb_register_c2c(void)
 		return;
 
 	/* The allowed PUs, by OS index. */
-	struct ct_place_policy compact;
+	struct pl_policy compact;
 	char err[128];
-	if (!ct_place_parse(ctb_cfg.topo, "compact", &compact, err, sizeof(err)))
+	if (!pl_parse(ctb_cfg.topo, "compact", &compact, err, sizeof(err)))
 		return;
 	int n = ctb_cfg.npus;
 	int *pus = calloc((size_t)n, sizeof(int));
-	if (pus == NULL || ct_place_plan(ctb_cfg.topo, &compact, n, pus) != 0) {
+	if (pus == NULL || pl_plan(ctb_cfg.topo, &compact, n, pus) != 0) {
 		free(pus);
 		return;
 	}
@@ -157,10 +157,10 @@ void ctb_register_c2c(void)
 	int64_t idx = 0;
 	for (int a = 0; a < n; a++)
 		for (int b = a + 1; b < n; b++) {
-			struct ct_place_policy *pl = malloc(sizeof(*pl));
+			struct pl_policy *pl = malloc(sizeof(*pl));
 			char text[64];
 			snprintf(text, sizeof(text), "cpus:%d,%d", pus[a], pus[b]);
-			if (pl == NULL || !ct_place_parse(ctb_cfg.topo, text, pl, err, sizeof(err))) {
+			if (pl == NULL || !pl_parse(ctb_cfg.topo, text, pl, err, sizeof(err))) {
 				free(pl);
 				continue;
 			}

@@ -157,7 +157,7 @@ static void add_all(int variant, const void *impl, const char *name)
 	for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 		for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 			int n = ctb_cfg.threads[ti];
-			const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+			const struct pl_policy *pl = &ctb_cfg.places[pi];
 			int64_t p[4] = { variant, 0, 0, 0 };
 			ctb_bench_add(&wl, impl, p, n, pl, "counter/%s/threads:%d/place:%s", name, n,
 				      pl->name);

@@ -237,7 +237,7 @@ void ctb_register_event(void)
 		for (int ti = 0; ti < ctb_cfg.nthreads; ti++) {
 			int n = ctb_cfg.threads[ti];
 			for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
-				const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+				const struct pl_policy *pl = &ctb_cfg.places[pi];
 				int64_t pp[4] = { K_PINGPONG, 0, 0, 0 };
 				int64_t pb[4] = { K_BROADCAST, 0, 0, 0 };
 				int64_t pt[4] = { K_TIMED, 0, 0, 0 };

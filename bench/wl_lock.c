@@ -177,7 +177,7 @@ void ctb_register_mutex(void)
 			for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 				for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 					int n = ctb_cfg.threads[ti];
-					const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+					const struct pl_policy *pl = &ctb_cfg.places[pi];
 					int64_t p[4] = { K_MUTEX, cs_values[c], 0, 0 };
 					ctb_bench_add(&mutex_wl, ops, p, n, pl,
 						      "mutex/%s/cs_ns:%lld/threads:%d/place:%s", ops->name,
@@ -196,7 +196,7 @@ void ctb_register_rmutex(void)
 			for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 				for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 					int n = ctb_cfg.threads[ti];
-					const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+					const struct pl_policy *pl = &ctb_cfg.places[pi];
 					int64_t p[4] = { K_RMUTEX, depth_values[d], 0, 0 };
 					ctb_bench_add(&rmutex_wl, ops, p, n, pl,
 						      "rmutex/%s/depth:%lld/threads:%d/place:%s", ops->name,

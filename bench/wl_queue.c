@@ -361,7 +361,7 @@ static const struct ctb_workload wl = {
 };
 
 static void add(const struct ci_queue_ops *ops, int64_t kind, int64_t cap, int64_t prod,
-		int64_t mode, int n, const struct ct_place_policy *pl)
+		int64_t mode, int n, const struct pl_policy *pl)
 {
 	int64_t p[4] = { kind, cap, prod, mode };
 	const char *fam = ops->family;
@@ -402,7 +402,7 @@ void ctb_register_queue(void)
 					shapes[nshapes++] = n / 2;
 			}
 			for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
-				const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+				const struct pl_policy *pl = &ctb_cfg.places[pi];
 				for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
 					for (int s = 0; s < nshapes; s++)
 						for (int m = 0; m < 3; m++)

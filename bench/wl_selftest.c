@@ -131,7 +131,7 @@ void ctb_register_selftest(void)
 	for (int ti = 0; ti < ctb_cfg.nthreads; ti++)
 		for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
 			int n = ctb_cfg.threads[ti];
-			const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+			const struct pl_policy *pl = &ctb_cfg.places[pi];
 			if (deadlock)
 				ctb_bench_add(&deadlock_wl, NULL, NULL, n, pl,
 					      "selftest/deadlock/threads:%d/place:%s", n, pl->name);

@@ -26,10 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CT_PLACE_SYNTHETIC_PREFIX "synthetic:"
-#define CT_PLACE_CPUS_PREFIX "cpus:"
-#define CT_PLACE_MAX_CPUS ((int)(sizeof(((struct ct_place_policy *)0)->cpus) / sizeof(int)))
-#define CT_PLACE_MAX_OS_INDEX 1048575L	/* a CPU number beyond this is a typo */
+#define PL_SYNTHETIC_PREFIX "synthetic:"
+#define PL_CPUS_PREFIX "cpus:"
+#define PL_MAX_CPUS ((int)(sizeof(((struct pl_policy *)0)->cpus) / sizeof(int)))
+#define PL_MAX_OS_INDEX 1048575L	/* a CPU number beyond this is a typo */
 
 /* ---------------------------------------------------------------- loading */
 
@@ -86,12 +86,12 @@ out:
 	return rc;
 }
 
-hwloc_topology_t ct_place_load(const char *source, char *err, size_t errlen)
+hwloc_topology_t pl_load(const char *source, char *err, size_t errlen)
 {
 	hwloc_topology_t topo;
 	unsigned long flags = HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
-	const size_t plen = strlen(CT_PLACE_SYNTHETIC_PREFIX);
-	bool synthetic = source && strncmp(source, CT_PLACE_SYNTHETIC_PREFIX, plen) == 0;
+	const size_t plen = strlen(PL_SYNTHETIC_PREFIX);
+	bool synthetic = source && strncmp(source, PL_SYNTHETIC_PREFIX, plen) == 0;
 
 	if (source && !*source) {
 		set_err(err, errlen, "empty topology source (expected FILE.xml or synthetic:DESC)");
@@ -148,7 +148,7 @@ hwloc_topology_t ct_place_load(const char *source, char *err, size_t errlen)
 	}
 	if (!source && restrict_to_affinity(topo, err, errlen) < 0)
 		goto fail;
-	if (ct_place_allowed_count(topo) == 0) {
+	if (pl_allowed_count(topo) == 0) {
 		set_err(err, errlen, "the topology has no allowed PUs");
 		goto fail;
 	}
@@ -171,7 +171,7 @@ static hwloc_bitmap_t allowed_pus(hwloc_topology_t topo)
 	return set;
 }
 
-int ct_place_allowed_count(hwloc_topology_t topo)
+int pl_allowed_count(hwloc_topology_t topo)
 {
 	hwloc_bitmap_t set = allowed_pus(topo);
 	int n = set ? hwloc_bitmap_weight(set) : 0;
@@ -180,7 +180,7 @@ int ct_place_allowed_count(hwloc_topology_t topo)
 	return n < 0 ? 0 : n;
 }
 
-void ct_place_allowed_string(hwloc_topology_t topo, char *buf, size_t len)
+void pl_allowed_string(hwloc_topology_t topo, char *buf, size_t len)
 {
 	hwloc_bitmap_t set = allowed_pus(topo);
 
@@ -204,7 +204,7 @@ static bool parse_cpu(const char **s, long *out)
 		return false;
 	while (*p >= '0' && *p <= '9') {
 		v = v * 10 + (*p - '0');
-		if (v > CT_PLACE_MAX_OS_INDEX)
+		if (v > PL_MAX_OS_INDEX)
 			return false;
 		p++;
 	}
@@ -213,7 +213,7 @@ static bool parse_cpu(const char **s, long *out)
 	return true;
 }
 
-static bool parse_cpus(hwloc_topology_t topo, const char *list, struct ct_place_policy *out,
+static bool parse_cpus(hwloc_topology_t topo, const char *list, struct pl_policy *out,
 		       char *err, size_t errlen)
 {
 	hwloc_bitmap_t allowed = topo ? allowed_pus(topo) : NULL;
@@ -257,8 +257,8 @@ static bool parse_cpus(hwloc_topology_t topo, const char *list, struct ct_place_
 			goto out;
 		}
 		for (long c = lo; c <= hi; c++) {
-			if (out->ncpus == CT_PLACE_MAX_CPUS) {
-				set_err(err, errlen, "more than %d CPUs in the list", CT_PLACE_MAX_CPUS);
+			if (out->ncpus == PL_MAX_CPUS) {
+				set_err(err, errlen, "more than %d CPUs in the list", PL_MAX_CPUS);
 				goto out;
 			}
 			if (allowed && !hwloc_bitmap_isset(allowed, (unsigned)c)) {
@@ -286,10 +286,10 @@ out:
 	return ok;
 }
 
-bool ct_place_parse(hwloc_topology_t topo, const char *text, struct ct_place_policy *out,
+bool pl_parse(hwloc_topology_t topo, const char *text, struct pl_policy *out,
 		    char *err, size_t errlen)
 {
-	const size_t clen = strlen(CT_PLACE_CPUS_PREFIX);
+	const size_t clen = strlen(PL_CPUS_PREFIX);
 
 	memset(out, 0, sizeof(*out));
 	if (!text || !*text) {
@@ -303,13 +303,13 @@ bool ct_place_parse(hwloc_topology_t topo, const char *text, struct ct_place_pol
 	}
 	strcpy(out->name, text);
 	if (strcmp(text, "none") == 0) {
-		out->kind = CT_PLACE_NONE;
+		out->kind = PL_NONE;
 	} else if (strcmp(text, "compact") == 0) {
-		out->kind = CT_PLACE_COMPACT;
+		out->kind = PL_COMPACT;
 	} else if (strcmp(text, "scatter") == 0) {
-		out->kind = CT_PLACE_SCATTER;
-	} else if (strncmp(text, CT_PLACE_CPUS_PREFIX, clen) == 0) {
-		out->kind = CT_PLACE_CPUS;
+		out->kind = PL_SCATTER;
+	} else if (strncmp(text, PL_CPUS_PREFIX, clen) == 0) {
+		out->kind = PL_CPUS;
 		if (!parse_cpus(topo, text + clen, out, err, errlen))
 			return false;
 	} else {
@@ -398,14 +398,14 @@ out:
 	return rc;
 }
 
-int ct_place_plan(hwloc_topology_t topo, const struct ct_place_policy *p, int nthreads, int *pus)
+int pl_plan(hwloc_topology_t topo, const struct pl_policy *p, int nthreads, int *pus)
 {
 	hwloc_bitmap_t allowed;
 	int *list = NULL, n = 0, npus, rc = -1;
 
 	if (nthreads <= 0)
 		return 0;
-	if (p->kind == CT_PLACE_NONE) {
+	if (p->kind == PL_NONE) {
 		for (int i = 0; i < nthreads; i++)
 			pus[i] = -1;
 		return 0;
@@ -418,7 +418,7 @@ int ct_place_plan(hwloc_topology_t topo, const struct ct_place_policy *p, int nt
 		goto out;
 
 	switch (p->kind) {
-	case CT_PLACE_COMPACT:
+	case PL_COMPACT:
 		/* Logical (tree) order: SMT siblings, then cores of an L3, ... */
 		list = malloc((size_t)npus * sizeof(*list));
 		if (!list)
@@ -428,18 +428,18 @@ int ct_place_plan(hwloc_topology_t topo, const struct ct_place_policy *p, int nt
 			if (hwloc_bitmap_isset(allowed, pu->os_index) && n < npus)
 				list[n++] = (int)pu->os_index;
 		break;
-	case CT_PLACE_SCATTER:
+	case PL_SCATTER:
 		/* Up to one thread per PU: hwloc_distrib's order. Beyond: wrap. */
 		n = nthreads < npus ? nthreads : npus;
 		list = malloc((size_t)n * sizeof(*list));
 		if (!list || plan_scatter(topo, allowed, n, list) < 0)
 			goto out;
 		break;
-	case CT_PLACE_CPUS:
+	case PL_CPUS:
 		for (int i = 0; i < p->ncpus; i++)
 			if (p->cpus[i] < 0 || !hwloc_bitmap_isset(allowed, (unsigned)p->cpus[i]))
 				goto out;
-		if (p->ncpus <= 0 || p->ncpus > CT_PLACE_MAX_CPUS)
+		if (p->ncpus <= 0 || p->ncpus > PL_MAX_CPUS)
 			goto out;
 		for (int i = 0; i < nthreads; i++)
 			pus[i] = p->cpus[i % p->ncpus];
@@ -468,7 +468,7 @@ static hwloc_obj_t local_numa(hwloc_topology_t topo, hwloc_obj_t obj)
 							  NULL);
 }
 
-void ct_place_describe(hwloc_topology_t topo, int pu, struct ct_place_info *info)
+void pl_describe(hwloc_topology_t topo, int pu, struct pl_info *info)
 {
 	hwloc_obj_t obj, o;
 
@@ -488,7 +488,7 @@ void ct_place_describe(hwloc_topology_t topo, int pu, struct ct_place_info *info
 
 /* ---------------------------------------------------------------- binding */
 
-int ct_place_bind_self(hwloc_topology_t topo, int pu, bool *misplaced)
+int pl_bind_self(hwloc_topology_t topo, int pu, bool *misplaced)
 {
 	hwloc_obj_t obj;
 	hwloc_bitmap_t where;
@@ -523,22 +523,22 @@ int ct_place_bind_self(hwloc_topology_t topo, int pu, bool *misplaced)
 /* ------------------------------------------------------------- allocation */
 
 /*
- * Each block ends with a tag saying how it was allocated, so ct_place_free
+ * Each block ends with a tag saying how it was allocated, so pl_free
  * frees it the same way. It sits after the caller's len bytes (rounded up),
  * which keeps the block itself page-aligned.
  */
-enum ct_place_mem { CT_PLACE_MEM_HWLOC = 1, CT_PLACE_MEM_HEAP = 2 };
-#define CT_PLACE_MEM_MAGIC UINT64_C(0x6374706c616365)	/* "ctplace" */
+enum pl_mem { PL_MEM_HWLOC = 1, PL_MEM_HEAP = 2 };
+#define PL_MEM_MAGIC UINT64_C(0x6374706c616365)	/* "ctplace" */
 
-struct ct_place_tag {
-	uint64_t magic;		/* CT_PLACE_MEM_MAGIC ^ kind */
-	uint32_t kind;		/* enum ct_place_mem */
+struct pl_tag {
+	uint64_t magic;		/* PL_MEM_MAGIC ^ kind */
+	uint32_t kind;		/* enum pl_mem */
 	uint32_t pad;
 };
 
 static size_t tag_offset(size_t len)
 {
-	const size_t a = alignof(struct ct_place_tag);
+	const size_t a = alignof(struct pl_tag);
 
 	return (len + a - 1) / a * a;
 }
@@ -550,12 +550,12 @@ static size_t page_size(void)
 	return ps > 0 ? (size_t)ps : 4096;
 }
 
-void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node)
+void *pl_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node)
 {
 	size_t off, total;
 	hwloc_obj_t obj = NULL, numa = NULL;
-	enum ct_place_mem kind = CT_PLACE_MEM_HEAP;
-	struct ct_place_tag tag;
+	enum pl_mem kind = PL_MEM_HEAP;
+	struct pl_tag tag;
 	void *p = NULL;
 
 	if (node)
@@ -575,7 +575,7 @@ void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node)
 		p = hwloc_alloc_membind(topo, total, numa->nodeset, HWLOC_MEMBIND_BIND,
 					HWLOC_MEMBIND_STRICT | HWLOC_MEMBIND_BYNODESET);
 		if (p)
-			kind = CT_PLACE_MEM_HWLOC;
+			kind = PL_MEM_HWLOC;
 	}
 	if (!p) {
 		size_t ps = page_size();
@@ -589,7 +589,7 @@ void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node)
 	}
 	/* Touch every page from the calling thread: placed now, zeroed. */
 	memset(p, 0, len);
-	tag.magic = CT_PLACE_MEM_MAGIC ^ (uint64_t)kind;
+	tag.magic = PL_MEM_MAGIC ^ (uint64_t)kind;
 	tag.kind = (uint32_t)kind;
 	tag.pad = 0;
 	memcpy((char *)p + off, &tag, sizeof(tag));
@@ -602,16 +602,16 @@ void *ct_place_alloc_near(hwloc_topology_t topo, int pu, size_t len, int *node)
 							HWLOC_MEMBIND_BYNODESET) == 0 &&
 		    hwloc_bitmap_weight(where) == 1)
 			*node = hwloc_bitmap_first(where);
-		else if (kind == CT_PLACE_MEM_HWLOC)
+		else if (kind == PL_MEM_HWLOC)
 			*node = (int)numa->os_index;
 		hwloc_bitmap_free(where);
 	}
 	return p;
 }
 
-void ct_place_free(hwloc_topology_t topo, void *p, size_t len)
+void pl_free(hwloc_topology_t topo, void *p, size_t len)
 {
-	struct ct_place_tag tag;
+	struct pl_tag tag;
 	size_t off;
 
 	if (!p)
@@ -620,13 +620,13 @@ void ct_place_free(hwloc_topology_t topo, void *p, size_t len)
 		len = 1;
 	off = tag_offset(len);
 	memcpy(&tag, (char *)p + off, sizeof(tag));
-	if (tag.magic != (CT_PLACE_MEM_MAGIC ^ (uint64_t)tag.kind) ||
-	    (tag.kind != CT_PLACE_MEM_HWLOC && tag.kind != CT_PLACE_MEM_HEAP)) {
-		fprintf(stderr, "ct_place_free: %p was not allocated by ct_place_alloc_near "
+	if (tag.magic != (PL_MEM_MAGIC ^ (uint64_t)tag.kind) ||
+	    (tag.kind != PL_MEM_HWLOC && tag.kind != PL_MEM_HEAP)) {
+		fprintf(stderr, "pl_free: %p was not allocated by pl_alloc_near "
 			"with len %zu, or its end was overwritten\n", p, len);
 		abort();
 	}
-	if (tag.kind == CT_PLACE_MEM_HWLOC)
+	if (tag.kind == PL_MEM_HWLOC)
 		hwloc_free(topo, p, off + sizeof(tag));
 	else
 		free(p);
@@ -642,21 +642,21 @@ static void print_cell(FILE *out, int width, int v)
 		fprintf(out, " %*d", width, v);
 }
 
-void ct_place_print_plan(FILE *out, hwloc_topology_t topo, const struct ct_place_policy *pol,
+void pl_print_plan(FILE *out, hwloc_topology_t topo, const struct pl_policy *pol,
 			 int npol, const int *threads, int nthreads)
 {
 	char allowed[256];
 	int maxthreads = 0;
 	int *pus;
 
-	ct_place_allowed_string(topo, allowed, sizeof(allowed));
+	pl_allowed_string(topo, allowed, sizeof(allowed));
 	fprintf(out, "topology: %d package(s), %d NUMA node(s), %d L3, %d core(s), %d PU(s)\n",
 		hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE),
 		hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE),
 		hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_L3CACHE),
 		hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE),
 		hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU));
-	fprintf(out, "allowed PUs: %s (%d)%s\n", allowed, ct_place_allowed_count(topo),
+	fprintf(out, "allowed PUs: %s (%d)%s\n", allowed, pl_allowed_count(topo),
 		hwloc_topology_is_thissystem(topo) ? "" : "; not this machine, nothing is bound");
 	fprintf(out, "PU and NUMA are OS indices; core, L3 and package are logical indices\n");
 
@@ -673,21 +673,21 @@ void ct_place_print_plan(FILE *out, hwloc_topology_t topo, const struct ct_place
 			int n = threads[t];
 
 			fprintf(out, "\nplace:%s threads:%d\n", pol[k].name, n);
-			if (pol[k].kind == CT_PLACE_NONE) {
+			if (pol[k].kind == PL_NONE) {
 				fprintf(out, "  not bound: threads run where the OS schedules them\n");
 				continue;
 			}
 			if (n <= 0)
 				continue;
-			if (ct_place_plan(topo, &pol[k], n, pus) < 0) {
+			if (pl_plan(topo, &pol[k], n, pus) < 0) {
 				fprintf(out, "  no plan: no allowed PUs for this policy\n");
 				continue;
 			}
 			fprintf(out, "  thread    PU  core    L3  NUMA  package\n");
 			for (int i = 0; i < n; i++) {
-				struct ct_place_info info;
+				struct pl_info info;
 
-				ct_place_describe(topo, pus[i], &info);
+				pl_describe(topo, pus[i], &info);
 				fprintf(out, "  %6d", i);
 				print_cell(out, 5, info.pu);
 				print_cell(out, 5, info.core);

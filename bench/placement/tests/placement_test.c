@@ -8,7 +8,7 @@
  *       compact, wrap-around, none, cpus:LIST parsing, describe, load
  *       errors, allocation, and binding on this machine.
  *   placement_test golden FILE
- *       ct_place_print_plan on GOLDEN_SOURCE against FILE.
+ *       pl_print_plan on GOLDEN_SOURCE against FILE.
  *   placement_test print SOURCE THREADS POLICY...
  *       prints the plan ("-" = this machine; THREADS like 1,4,6); this is
  *       how the golden file is made.
@@ -57,7 +57,7 @@ static atomic_int failures;
 static hwloc_topology_t load_or_die(const char *source)
 {
 	char err[256];
-	hwloc_topology_t topo = ct_place_load(source, err, sizeof(err));
+	hwloc_topology_t topo = pl_load(source, err, sizeof(err));
 
 	if (!topo) {
 		fprintf(stderr, "cannot load %s: %s\n", source ? source : "this machine", err);
@@ -89,12 +89,12 @@ static hwloc_topology_t load_partly_allowed(const char *desc, hwloc_const_bitmap
 	return topo;
 }
 
-static struct ct_place_policy policy(hwloc_topology_t topo, const char *text)
+static struct pl_policy policy(hwloc_topology_t topo, const char *text)
 {
-	struct ct_place_policy p;
+	struct pl_policy p;
 	char err[256];
 
-	if (!ct_place_parse(topo, text, &p, err, sizeof(err))) {
+	if (!pl_parse(topo, text, &p, err, sizeof(err))) {
 		fprintf(stderr, "cannot parse policy %s: %s\n", text, err);
 		exit(1);
 	}
@@ -103,13 +103,13 @@ static struct ct_place_policy policy(hwloc_topology_t topo, const char *text)
 
 static int *plan(hwloc_topology_t topo, const char *pol, int n)
 {
-	struct ct_place_policy p = policy(topo, pol);
+	struct pl_policy p = policy(topo, pol);
 	int *pus = malloc((size_t)n * sizeof(*pus));
 
 	if (!pus)
 		exit(1);
-	if (ct_place_plan(topo, &p, n, pus) < 0) {
-		fprintf(stderr, "ct_place_plan(%s, %d) failed\n", pol, n);
+	if (pl_plan(topo, &p, n, pus) < 0) {
+		fprintf(stderr, "pl_plan(%s, %d) failed\n", pol, n);
 		exit(1);
 	}
 	return pus;
@@ -206,7 +206,7 @@ static int *run_distrib(const char *tool, const char *desc, const char *restrict
 static void compare_scatter(const char *tool, hwloc_topology_t topo, const char *desc,
 			    const char *restrict_mask)
 {
-	const int npus = ct_place_allowed_count(topo);
+	const int npus = pl_allowed_count(topo);
 	int *full = run_distrib(tool, desc, restrict_mask, npus);
 	int checked = 0;
 
@@ -285,8 +285,8 @@ static int test_distrib(const char *tool)
 			exit(1);
 		hwloc_topology_t topo = load_partly_allowed(desc, set);
 
-		CHECK(ct_place_allowed_count(topo) == hwloc_bitmap_weight(set), "allowed count %d",
-		      ct_place_allowed_count(topo));
+		CHECK(pl_allowed_count(topo) == hwloc_bitmap_weight(set), "allowed count %d",
+		      pl_allowed_count(topo));
 		compare_scatter(tool, topo, desc, hex);
 		hwloc_topology_destroy(topo);
 		free(hex);
@@ -314,8 +314,8 @@ static void check_compact_none_wrap(hwloc_topology_t topo, const char *desc)
 	int order[256];
 	const int npus = logical_allowed(topo, order);
 
-	CHECK(npus == ct_place_allowed_count(topo), "%s: %d logical vs %d allowed", desc, npus,
-	      ct_place_allowed_count(topo));
+	CHECK(npus == pl_allowed_count(topo), "%s: %d logical vs %d allowed", desc, npus,
+	      pl_allowed_count(topo));
 	for (int n = 1; n <= 2 * npus + 1; n++) {
 		int *c = plan(topo, "compact", n);
 		int *c2 = plan(topo, "compact", n);
@@ -353,33 +353,33 @@ static void check_compact_none_wrap(hwloc_topology_t topo, const char *desc)
 static void check_parse(void)
 {
 	hwloc_topology_t topo = load_synthetic("pack:2 core:4 pu:2");
-	struct ct_place_policy p;
+	struct pl_policy p;
 	char err[256];
 
 	static const struct {
 		const char *text;
-		enum ct_place_kind kind;
+		enum pl_kind kind;
 		int n;
 		int cpus[8];
 	} good[] = {
-		{ "none", CT_PLACE_NONE, 0, { 0 } },
-		{ "compact", CT_PLACE_COMPACT, 0, { 0 } },
-		{ "scatter", CT_PLACE_SCATTER, 0, { 0 } },
-		{ "cpus:0", CT_PLACE_CPUS, 1, { 0 } },
-		{ "cpus:0,2,4", CT_PLACE_CPUS, 3, { 0, 2, 4 } },
-		{ "cpus:0-3", CT_PLACE_CPUS, 4, { 0, 1, 2, 3 } },
-		{ "cpus:15,1-2,1", CT_PLACE_CPUS, 4, { 15, 1, 2, 1 } },
-		{ "cpus:7-7", CT_PLACE_CPUS, 1, { 7 } },
+		{ "none", PL_NONE, 0, { 0 } },
+		{ "compact", PL_COMPACT, 0, { 0 } },
+		{ "scatter", PL_SCATTER, 0, { 0 } },
+		{ "cpus:0", PL_CPUS, 1, { 0 } },
+		{ "cpus:0,2,4", PL_CPUS, 3, { 0, 2, 4 } },
+		{ "cpus:0-3", PL_CPUS, 4, { 0, 1, 2, 3 } },
+		{ "cpus:15,1-2,1", PL_CPUS, 4, { 15, 1, 2, 1 } },
+		{ "cpus:7-7", PL_CPUS, 1, { 7 } },
 	};
 	for (int i = 0; i < N_ELEMS(good); i++) {
-		bool ok = ct_place_parse(topo, good[i].text, &p, err, sizeof(err));
+		bool ok = pl_parse(topo, good[i].text, &p, err, sizeof(err));
 
 		CHECK(ok, "'%s' rejected: %s", good[i].text, err);
 		if (!ok)
 			continue;
 		CHECK(p.kind == good[i].kind && strcmp(p.name, good[i].text) == 0,
 		      "'%s': kind %d name '%s'", good[i].text, (int)p.kind, p.name);
-		if (p.kind == CT_PLACE_CPUS)
+		if (p.kind == PL_CPUS)
 			CHECK(p.ncpus == good[i].n &&
 			      memcmp(p.cpus, good[i].cpus, (size_t)p.ncpus * sizeof(int)) == 0,
 			      "'%s': %d cpus", good[i].text, p.ncpus);
@@ -413,16 +413,16 @@ static void check_parse(void)
 	};
 	for (int i = 0; i < N_ELEMS(bad); i++) {
 		err[0] = '\0';
-		bool ok = ct_place_parse(topo, bad[i].text, &p, err, sizeof(err));
+		bool ok = pl_parse(topo, bad[i].text, &p, err, sizeof(err));
 
 		CHECK(!ok, "'%s' accepted", bad[i].text);
 		CHECK(strstr(err, bad[i].reason) && !strchr(err, '\n'),
 		      "'%s': reason '%s' lacks '%s'", bad[i].text, err, bad[i].reason);
 	}
 	/* 257 entries: over the 256-entry list (short enough text via ranges). */
-	CHECK(!ct_place_parse(NULL, "cpus:0-200,0-56", &p, err, sizeof(err)) &&
+	CHECK(!pl_parse(NULL, "cpus:0-200,0-56", &p, err, sizeof(err)) &&
 	      strstr(err, "more than 256"), "257 CPUs: '%s'", err);
-	CHECK(ct_place_parse(NULL, "cpus:0-200,0-54", &p, err, sizeof(err)) && p.ncpus == 256,
+	CHECK(pl_parse(NULL, "cpus:0-200,0-54", &p, err, sizeof(err)) && p.ncpus == 256,
 	      "256 CPUs: '%s'", err);
 	hwloc_topology_destroy(topo);
 	printf("ok  parse: %d good and %d bad policies\n", N_ELEMS(good), N_ELEMS(bad) + 1);
@@ -432,7 +432,7 @@ static void check_describe(void)
 {
 	static const struct {
 		const char *desc;
-		struct ct_place_info want;
+		struct pl_info want;
 	} cases[] = {
 		{ "pack:2 numa:2 l3:2 core:2 pu:2", { 0, 0, 0, 0, 0 } },
 		{ "pack:2 numa:2 l3:2 core:2 pu:2", { 9, 4, 2, 1, 0 } },
@@ -446,10 +446,10 @@ static void check_describe(void)
 	};
 	for (int i = 0; i < N_ELEMS(cases); i++) {
 		hwloc_topology_t topo = load_synthetic(cases[i].desc);
-		struct ct_place_info got;
-		const struct ct_place_info *w = &cases[i].want;
+		struct pl_info got;
+		const struct pl_info *w = &cases[i].want;
 
-		ct_place_describe(topo, w->pu, &got);
+		pl_describe(topo, w->pu, &got);
 		CHECK(got.pu == w->pu && got.core == w->core && got.l3 == w->l3 &&
 		      got.numa == w->numa && got.package == w->package,
 		      "'%s' PU %d: core %d L3 %d NUMA %d package %d", cases[i].desc, w->pu, got.core,
@@ -461,7 +461,7 @@ static void check_describe(void)
 
 static void check_load_errors(void)
 {
-	char err[256], path[] = "/tmp/ct_place_XXXXXX";
+	char err[256], path[] = "/tmp/pl_XXXXXX";
 	hwloc_topology_t topo;
 	int fd;
 
@@ -476,7 +476,7 @@ static void check_load_errors(void)
 	};
 	for (int i = 0; i < N_ELEMS(bad); i++) {
 		err[0] = '\0';
-		topo = ct_place_load(bad[i].source, err, sizeof(err));
+		topo = pl_load(bad[i].source, err, sizeof(err));
 		CHECK(!topo, "'%s' loaded", bad[i].source);
 		CHECK(strstr(err, bad[i].reason) && !strchr(err, '\n'), "'%s': '%s'", bad[i].source,
 		      err);
@@ -492,7 +492,7 @@ static void check_load_errors(void)
 	CHECK(write(fd, "<topology><object type=", 23) == 23, "write");
 	close(fd);
 	err[0] = '\0';
-	topo = ct_place_load(path, err, sizeof(err));
+	topo = pl_load(path, err, sizeof(err));
 	CHECK(!topo && strstr(err, "not a valid hwloc XML") && !strchr(err, '\n'),
 	      "corrupt XML: '%s'", err);
 	if (topo)
@@ -502,7 +502,7 @@ static void check_load_errors(void)
 	hwloc_topology_t syn = load_synthetic("pack:2 numa:2 l3:2 core:2 pu:2");
 
 	CHECK(hwloc_topology_export_xml(syn, path, 0) == 0, "export_xml: %s", strerror(errno));
-	topo = ct_place_load(path, err, sizeof(err));
+	topo = pl_load(path, err, sizeof(err));
 	CHECK(topo, "exported XML: %s", err);
 	if (topo) {
 		int *a = plan(syn, "scatter", 5), *b = plan(topo, "scatter", 5);
@@ -532,7 +532,7 @@ static void check_alloc(hwloc_topology_t self)
 		for (int k = 0; k < 3; k++) {
 			hwloc_topology_t topo = k == 2 ? syn : self;
 			int where = k == 1 ? -1 : pu, node = -7;
-			unsigned char *p = ct_place_alloc_near(topo, where, sizes[s], &node);
+			unsigned char *p = pl_alloc_near(topo, where, sizes[s], &node);
 
 			CHECK(p, "alloc %zu", sizes[s]);
 			if (!p)
@@ -545,19 +545,19 @@ static void check_alloc(hwloc_topology_t self)
 				}
 			memset(p, 0xa5, sizes[s]);
 			if (k == 0) {
-				struct ct_place_info info;
+				struct pl_info info;
 
-				ct_place_describe(self, pu, &info);
+				pl_describe(self, pu, &info);
 				CHECK(node == -1 || node == info.numa,
 				      "alloc near PU %d: node %d, PU's node %d", pu, node, info.numa);
 			} else {
 				CHECK(k == 1 ? node >= -1 : node == -1, "alloc (case %d): node %d", k,
 				      node);
 			}
-			ct_place_free(topo, p, sizes[s]);
+			pl_free(topo, p, sizes[s]);
 		}
 	}
-	ct_place_free(self, NULL, 10);
+	pl_free(self, NULL, 10);
 	hwloc_topology_destroy(syn);
 	printf("ok  alloc_near/free: %d sizes, this machine and synthetic\n", N_ELEMS(sizes));
 }
@@ -578,17 +578,17 @@ static void *bind_thread(void *arg)
 
 	/* A synthetic topology binds nothing. */
 	hwloc_get_cpubind(a->topo, before, HWLOC_CPUBIND_THREAD);
-	rc = ct_place_bind_self(a->foreign, 0, &mis);
+	rc = pl_bind_self(a->foreign, 0, &mis);
 	hwloc_get_cpubind(a->topo, after, HWLOC_CPUBIND_THREAD);
 	CHECK(rc == EXDEV && !mis, "bind on a synthetic topology: %d", rc);
 	CHECK(hwloc_bitmap_isequal(before, after), "bind on a synthetic topology moved us");
 
-	CHECK(ct_place_bind_self(a->topo, -1, &mis) == 0 && !mis, "pu -1");
-	CHECK(ct_place_bind_self(a->topo, 1 << 20, &mis) == EINVAL, "pu 2^20");
+	CHECK(pl_bind_self(a->topo, -1, &mis) == 0 && !mis, "pu -1");
+	CHECK(pl_bind_self(a->topo, 1 << 20, &mis) == EINVAL, "pu 2^20");
 
 	for (int i = 0; i < npus; i++) {
 		mis = true;
-		rc = ct_place_bind_self(a->topo, order[i], &mis);
+		rc = pl_bind_self(a->topo, order[i], &mis);
 		CHECK(rc >= 0 && rc < 4096, "bind PU %d: %d", order[i], rc);
 		if (rc == 0) {
 			a->bound++;
@@ -656,16 +656,16 @@ static void check_affinity(void)
 		printf("--  affinity: sched_setaffinity refused, not checked\n");
 		return;
 	}
-	hwloc_topology_t topo = ct_place_load(NULL, err, sizeof(err));
+	hwloc_topology_t topo = pl_load(NULL, err, sizeof(err));
 
 	sched_setaffinity(0, sizeof(saved), &saved);
 	CHECK(topo, "load under affinity %d: %s", last, err);
 	if (!topo)
 		return;
 	snprintf(want, sizeof(want), "%d", last);
-	ct_place_allowed_string(topo, got, sizeof(got));
-	CHECK(ct_place_allowed_count(topo) == 1 && strcmp(got, want) == 0,
-	      "affinity %s: allowed '%s' (%d)", want, got, ct_place_allowed_count(topo));
+	pl_allowed_string(topo, got, sizeof(got));
+	CHECK(pl_allowed_count(topo) == 1 && strcmp(got, want) == 0,
+	      "affinity %s: allowed '%s' (%d)", want, got, pl_allowed_count(topo));
 	int *s = plan(topo, "scatter", 3), *c = plan(topo, "compact", 3);
 
 	for (int i = 0; i < 3; i++)
@@ -674,11 +674,11 @@ static void check_affinity(void)
 	free(s);
 	free(c);
 
-	struct ct_place_policy p;
+	struct pl_policy p;
 	char other[32];
 
 	snprintf(other, sizeof(other), "cpus:%d", last == 0 ? 1 : 0);
-	CHECK(!ct_place_parse(topo, other, &p, err, sizeof(err)), "%s accepted under affinity",
+	CHECK(!pl_parse(topo, other, &p, err, sizeof(err)), "%s accepted under affinity",
 	      other);
 	hwloc_topology_destroy(topo);
 	printf("ok  affinity: taskset-style CPU %d leaves exactly that PU allowed\n", last);
@@ -710,8 +710,8 @@ static int test_unit(void)
 	hwloc_topology_t self = load_or_die(NULL);
 	char allowed[256];
 
-	ct_place_allowed_string(self, allowed, sizeof(allowed));
-	printf("--  this machine: allowed PUs %s (%d)\n", allowed, ct_place_allowed_count(self));
+	pl_allowed_string(self, allowed, sizeof(allowed));
+	printf("--  this machine: allowed PUs %s (%d)\n", allowed, pl_allowed_count(self));
 	check_compact_none_wrap(self, "this machine");
 	check_alloc(self);
 	check_bind(self);
@@ -726,7 +726,7 @@ static int print_plan(FILE *out, const char *source, const char *threads_list,
 		      const char *const *policies, int npol)
 {
 	hwloc_topology_t topo = load_or_die(strcmp(source, "-") == 0 ? NULL : source);
-	struct ct_place_policy pol[16];
+	struct pl_policy pol[16];
 	int threads[64], nthreads = 0;
 	char *copy = strdup(threads_list), *save = NULL;
 
@@ -739,7 +739,7 @@ static int print_plan(FILE *out, const char *source, const char *threads_list,
 	for (int i = 0; i < npol; i++)
 		pol[i] = policy(topo, policies[i]);
 	fprintf(out, "source: %s\n", source);
-	ct_place_print_plan(out, topo, pol, npol, threads, nthreads);
+	pl_print_plan(out, topo, pol, npol, threads, nthreads);
 	hwloc_topology_destroy(topo);
 	return 0;
 }
