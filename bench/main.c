@@ -29,7 +29,8 @@
 #define PROG "contend-bench"
 #define MAX_PLACES 64
 
-static const char usage[] =
+/* --help, in parts (each under the 4095 characters ISO C asks compilers to take). */
+static const char *const usage[] = {
 	"Usage: " PROG " [OPTIONS] [--benchmark_*...]\n"
 	"\n"
 	"Runs contend's synchronization primitives (and the peers built in) across\n"
@@ -53,7 +54,7 @@ static const char usage[] =
 	"                                  allowed PUs (when 2 is among --threads;\n"
 	"                                  the pair is the placement: place:cpus:A,B)\n"
 	"  shim/overhead/native|shim       the C shim's cost per iteration\n"
-	"\n"
+	"\n",
 	"Options:\n"
 	"  --threads=LIST     thread counts, e.g. 1,2,4 or 1-8 (each 1..4096);\n"
 	"                     default: powers of two up to 4x the allowed PUs\n"
@@ -83,7 +84,7 @@ static const char usage[] =
 	"                     applied by contend-bench to the exact names)\n"
 	"  --benchmark_*      the rest go to Google Benchmark (--benchmark_out=FILE,\n"
 	"                     --benchmark_out_format=json, --benchmark_repetitions=N, ...)\n"
-	"\n"
+	"\n",
 	"Results: real_time is wall nanoseconds per operation over all threads; the\n"
 	"CPU column is the Google Benchmark thread's, which only drives the workers.\n"
 	"Counters: ops_per_s; p50_ns p90_ns p99_ns p999_ns max_ns (sampled operation\n"
@@ -98,7 +99,8 @@ static const char usage[] =
 	"Exit status: 0 ok (also when no benchmark matches the filter), 1 failure:\n"
 	"a benchmark reported an error (an invariant check failed, init failed, or\n"
 	"--watchdog stopped it; the others still ran), or the result file could not\n"
-	"be written; 2 bad usage.\n";
+	"be written; 2 bad usage.\n",
+};
 
 static void bad(const char *flag, const char *value, const char *why)
 {
@@ -287,7 +289,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			    .tabular = "false", .user_gb_first = -1 };
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
+			for (size_t u = 0; u < sizeof(usage) / sizeof(usage[0]); u++)
+				fputs(usage[u], stdout);
 			exit(0);
 		}
 	}

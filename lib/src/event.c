@@ -55,8 +55,9 @@ enum {
 	EV_SET = CT_EVENT_SET,
 	EV_WAITERS = CT_EVENT_WAITERS,
 	EV_GEN_ONE = CT_EVENT_GEN_ONE,
-	EV_GEN_MASK = ~(uint32_t)(CT_EVENT_GEN_ONE - 1),
 };
+/* Not an enum constant: 0xfffffff8 is outside int's range. */
+#define EV_GEN_MASK (~(uint32_t)(CT_EVENT_GEN_ONE - 1))
 
 void ct_event_init(ct_event *e)
 {

@@ -39,9 +39,9 @@
  * growing gaps (1, 2, 4, ... pauses, up to meson option mutex_probe_gap,
  * 128 by default) and trying the CAS when it reads 0; a lost CAS ends the
  * spin. Then exchange(2) (acquire) and park while the exchange returns
- * non-zero. A thread that
- * parked always reacquires with state 2, so a later unlock wakes the next
- * parked thread. Unlock: exchange(0) (release); if it returned 2, wake one.
+ * non-zero. A thread that parked always reacquires with state 2, so a
+ * later unlock wakes the next parked thread. Unlock: exchange(0)
+ * (release); if it returned 2, wake one.
  *
  * `owner` is the kernel thread id of the holder in checked builds and 0
  * otherwise (default builds never touch it). Memory: 8 bytes.

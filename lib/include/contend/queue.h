@@ -79,14 +79,13 @@
  * again with a system call each. A waiter that returns from its wait
  * takes one off the woken count (if not zero) — even one that timed out
  * or woke spuriously, which can only make later puts wake more, never
- * fewer, than needed. A waiter always re-checks the queue under the mutex after a wakeup
- * (timed out or not) before it gives up, so a signal delivered to a waiter
- * whose timeout fires at the same moment is never lost: that waiter takes
- * the slot or item itself.
+ * fewer, than needed. A waiter always re-checks the queue under the mutex
+ * after a wakeup (timed out or not) before it gives up, so a signal
+ * delivered to a waiter whose timeout fires at the same moment is never
+ * lost: that waiter takes the slot or item itself.
  *
- * Memory: sizeof(ct_queue) is 144 bytes on LP64 (the two woken counts
- * added 8), plus sizeof(void *)
- * (8 bytes) per slot in the buffer allocated by ct_queue_init.
+ * Memory: sizeof(ct_queue) is 144 bytes on LP64, plus sizeof(void *) (8
+ * bytes) per slot in the buffer allocated by ct_queue_init.
  */
 #ifndef CONTEND_QUEUE_H
 #define CONTEND_QUEUE_H
