@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,18 @@ static void join_ints(char *buf, size_t len, const int *v, int n)
 		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
 }
 
+/* A context key whose value is printf-formatted. */
+static void contextf(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void contextf(const char *key, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ctb_add_context(key, buf);
+}
+
 static void add_context(const char *place_arg)
 {
 	char buf[4096];
@@ -199,33 +212,24 @@ static void add_context(const char *place_arg)
 	ctb_add_context("thread_counts", buf);
 	pl_allowed_string(ctb_cfg.topo, buf, sizeof(buf));
 	ctb_add_context("allowed_pus", buf);
-	snprintf(buf, sizeof(buf), "%d", ctb_cfg.npus);
-	ctb_add_context("allowed_pu_count", buf);
-	snprintf(buf, sizeof(buf), "%.1f", ctb_cfg.timer_ns);
-	ctb_add_context("timer_overhead_ns", buf);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.timer_correction_ns);
-	ctb_add_context("timer_correction_ns", buf);
+	contextf("allowed_pu_count", "%d", ctb_cfg.npus);
+	contextf("timer_overhead_ns", "%.1f", ctb_cfg.timer_ns);
+	contextf("timer_correction_ns", "%llu", (unsigned long long)ctb_cfg.timer_correction_ns);
 	if (ctb_cfg.bind_refused == 0)
-		snprintf(buf, sizeof(buf), "ok");
+		ctb_add_context("binding", "ok");
 	else
-		snprintf(buf, sizeof(buf), "refused (%s): workers run unpinned",
+		contextf("binding", "refused (%s): workers run unpinned",
 			 strerror(ctb_cfg.bind_refused));
-	ctb_add_context("binding", buf);
 	if (ctb_cfg.sample < 0)
-		snprintf(buf, sizeof(buf), "auto (<= ~2%% of thread time)");
+		ctb_add_context("latency_sampling", "auto (<= ~2% of thread time)");
 	else if (ctb_cfg.sample == 0)
-		snprintf(buf, sizeof(buf), "off");
+		ctb_add_context("latency_sampling", "off");
 	else
-		snprintf(buf, sizeof(buf), "1 in %ld", ctb_cfg.sample);
-	ctb_add_context("latency_sampling", buf);
-	snprintf(buf, sizeof(buf), "%g", ctb_cfg.duration);
-	ctb_add_context("duration_s", buf);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.outside_ns);
-	ctb_add_context("outside_ns", buf);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ctb_cfg.timed_wait_ns);
-	ctb_add_context("timed_wait_ns", buf);
-	snprintf(buf, sizeof(buf), "%.3f", ctb_cfg.work_ns_per_iter);
-	ctb_add_context("work_loop_ns_per_iter", buf);
+		contextf("latency_sampling", "1 in %ld", ctb_cfg.sample);
+	contextf("duration_s", "%g", ctb_cfg.duration);
+	contextf("outside_ns", "%llu", (unsigned long long)ctb_cfg.outside_ns);
+	contextf("timed_wait_ns", "%llu", (unsigned long long)ctb_cfg.timed_wait_ns);
+	contextf("work_loop_ns_per_iter", "%.3f", ctb_cfg.work_ns_per_iter);
 	ci_impls_present(buf, sizeof(buf));
 	ctb_add_context("impls", buf);
 	ci_impls_missing(buf, sizeof(buf));

@@ -4,7 +4,7 @@
  *   counter/racy/threads:N/place:P      load, add, store: no synchronization
  *   counter/atomic/threads:N/place:P    atomic fetch_add
  *   counter/<lock>/threads:N/place:P    load, add, store under each lock and
- *                                       recursive lock of the adapter tables
+ *                                       recursive lock of the tables (impls/)
  *
  * An op is one increment attempt. The extra counter lost_updates is the
  * number of increments missing from the final value: it shows the race
@@ -15,65 +15,35 @@
  * accesses: the race is on the value (lost updates), with no undefined
  * behaviour in C11 and nothing for ThreadSanitizer to report.
  */
-#include "harness.h"
-#include "impls.h"
+#include "lockobj.h"
 
 #include <stdio.h>
 
 enum { V_RACY, V_ATOMIC, V_LOCK, V_RLOCK };
 
-/* Layout: the lock on the first line(s), the counter on its own line after. */
-static size_t lock_bytes(const struct ctb_bench *b)
+static enum ctb_lock_kind kind_of(const struct ctb_bench *b)
 {
-	size_t s = 0;
-	if (b->p[0] == V_LOCK)
-		s = ((const struct ci_lock_ops *)b->impl)->obj_size;
-	else if (b->p[0] == V_RLOCK)
-		s = ((const struct ci_rlock_ops *)b->impl)->obj_size;
-	return (s + 63) / 64 * 64;
+	return b->p[0] == V_LOCK ? CTB_LOCK : b->p[0] == V_RLOCK ? CTB_RLOCK : CTB_NO_LOCK;
 }
 
-static atomic_uint_fast64_t *counter_of(struct ctb_team *t)
-{
-	return (atomic_uint_fast64_t *)((char *)t->obj + lock_bytes(t->bench));
-}
-
-static size_t obj_size(const struct ctb_bench *b)
-{
-	return lock_bytes(b) + 64;
-}
+static size_t obj_size(const struct ctb_bench *b) { return ctb_lockobj_size(b->impl, kind_of(b)); }
 
 static int setup(struct ctb_team *t, char *err, size_t len)
 {
-	const struct ctb_bench *b = t->bench;
-	int rc = 0;
-	atomic_store_explicit(counter_of(t), 0, memory_order_relaxed);
-	if (b->p[0] == V_LOCK)
-		rc = ((const struct ci_lock_ops *)b->impl)->init(t->obj);
-	else if (b->p[0] == V_RLOCK)
-		rc = ((const struct ci_rlock_ops *)b->impl)->init(t->obj);
-	if (rc != 0)
-		snprintf(err, len, "lock init failed: error %d", rc);
-	return rc;
-}
-
-static inline void racy_inc(atomic_uint_fast64_t *c)
-{
-	uint_fast64_t v = atomic_load_explicit(c, memory_order_relaxed);
-	atomic_store_explicit(c, v + 1, memory_order_relaxed);
+	return ctb_lockobj_init(t, kind_of(t->bench), err, len);
 }
 
 static void batch(struct ctb_worker *w)
 {
 	struct ctb_team *t = w->team;
 	const struct ctb_bench *b = t->bench;
-	atomic_uint_fast64_t *c = counter_of(t);
+	atomic_uint_fast64_t *c = ctb_lockobj_word(t, kind_of(b));
 	void *l = t->obj;
 	uint64_t k;
 	switch (b->p[0]) {
 	case V_RACY:
 		while ((k = ctb_claim(w)) != 0) {
-			CTB_REPEAT_TIMED(w, k, racy_inc(c));
+			CTB_REPEAT_TIMED(w, k, ctb_racy_inc(c));
 			w->ops += k;
 		}
 		break;
@@ -89,7 +59,7 @@ static void batch(struct ctb_worker *w)
 			/* The lock orders the relaxed accesses (acquire/release). */
 			CTB_REPEAT_TIMED(w, k, {
 				ops->lock(l);
-				racy_inc(c);
+				ctb_racy_inc(c);
 				ops->unlock(l);
 			});
 			w->ops += k;
@@ -102,7 +72,7 @@ static void batch(struct ctb_worker *w)
 			int bad = 0;
 			CTB_REPEAT_TIMED(w, k, {
 				ops->lock(l);
-				racy_inc(c);
+				ctb_racy_inc(c);
 				bad |= ops->unlock(l);
 			});
 			if (CTB_UNLIKELY(bad != 0)) {
@@ -122,12 +92,8 @@ static int teardown(struct ctb_team *t, char *err, size_t len)
 	uint64_t ops = 0;
 	for (int i = 0; i < t->n; i++)
 		ops += t->w[i].ops;
-	uint64_t v = atomic_load_explicit(counter_of(t), memory_order_relaxed);
+	uint64_t v = ctb_lockobj_destroy(t, kind_of(b));
 	atomic_store_explicit(&t->shared[0], ops > v ? ops - v : 0, memory_order_relaxed);
-	if (b->p[0] == V_LOCK)
-		((const struct ci_lock_ops *)b->impl)->destroy(t->obj);
-	else if (b->p[0] == V_RLOCK)
-		((const struct ci_rlock_ops *)b->impl)->destroy(t->obj);
 	if (b->p[0] != V_RACY && v != ops) {
 		snprintf(err, len, "lost updates: %llu increments, counter %llu",
 			 (unsigned long long)ops, (unsigned long long)v);

@@ -14,8 +14,7 @@
  * counter on its own cache line with plain (relaxed) loads and stores;
  * teardown checks it equals the number of ops (mutual exclusion held).
  */
-#include "harness.h"
-#include "impls.h"
+#include "lockobj.h"
 
 #include <stdio.h>
 
@@ -24,47 +23,20 @@ enum { K_MUTEX, K_RMUTEX };
 static const int64_t cs_values[] = { 0, 50, 1000 };
 static const int64_t depth_values[] = { 1, 4, 16 };
 
-static size_t lock_bytes(const struct ctb_bench *b)
+static enum ctb_lock_kind kind_of(const struct ctb_bench *b)
 {
-	size_t s = b->p[0] == K_MUTEX ? ((const struct ci_lock_ops *)b->impl)->obj_size
-				      : ((const struct ci_rlock_ops *)b->impl)->obj_size;
-	return (s + 63) / 64 * 64;
+	return b->p[0] == K_MUTEX ? CTB_LOCK : CTB_RLOCK;
 }
 
-static atomic_uint_fast64_t *data_of(struct ctb_team *t)
-{
-	return (atomic_uint_fast64_t *)((char *)t->obj + lock_bytes(t->bench));
-}
-
-static size_t obj_size(const struct ctb_bench *b)
-{
-	return lock_bytes(b) + 64;
-}
+static size_t obj_size(const struct ctb_bench *b) { return ctb_lockobj_size(b->impl, kind_of(b)); }
 
 static int setup(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ctb_bench *b = t->bench;
-	atomic_store_explicit(data_of(t), 0, memory_order_relaxed);
-	int rc;
-	if (b->p[0] == K_MUTEX) {
-		t->work_iters = ctb_work_iters_for((uint64_t)b->p[1]);
-		t->work2_iters = b->p[1] > 0 ? ctb_work_iters_for(ctb_cfg.outside_ns) : 0;
-		rc = ((const struct ci_lock_ops *)b->impl)->init(t->obj);
-	} else {
-		t->work_iters = 0;
-		t->work2_iters = 0;
-		rc = ((const struct ci_rlock_ops *)b->impl)->init(t->obj);
-	}
-	if (rc != 0)
-		snprintf(err, len, "lock init failed: error %d", rc);
-	return rc;
-}
-
-/* The critical section's write: relaxed, ordered by the lock. */
-static inline void touch(atomic_uint_fast64_t *d)
-{
-	atomic_store_explicit(d, atomic_load_explicit(d, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	bool mutex = b->p[0] == K_MUTEX;
+	t->work_iters = mutex ? ctb_work_iters_for((uint64_t)b->p[1]) : 0;
+	t->work2_iters = mutex && b->p[1] > 0 ? ctb_work_iters_for(ctb_cfg.outside_ns) : 0;
+	return ctb_lockobj_init(t, kind_of(b), err, len);
 }
 
 static void mutex_batch(struct ctb_worker *w)
@@ -72,14 +44,14 @@ static void mutex_batch(struct ctb_worker *w)
 	struct ctb_team *t = w->team;
 	const struct ci_lock_ops *ops = t->bench->impl;
 	void *l = t->obj;
-	atomic_uint_fast64_t *d = data_of(t);
+	atomic_uint_fast64_t *d = ctb_lockobj_word(t, kind_of(t->bench));
 	const uint64_t cs = t->work_iters, outside = t->work2_iters;
 	uint64_t k;
 	while ((k = ctb_claim(w)) != 0) {
 		if (outside == 0) {
 			CTB_REPEAT_TIMED(w, k, {
 				ops->lock(l);
-				touch(d);
+				ctb_racy_inc(d);	/* ordered by the lock */
 				ctb_work_iters(cs);
 				ops->unlock(l);
 			});
@@ -88,7 +60,7 @@ static void mutex_batch(struct ctb_worker *w)
 			for (uint64_t i = 0; i < k; i++) {
 				CTB_TIMED(w, {
 					ops->lock(l);
-					touch(d);
+					ctb_racy_inc(d);	/* ordered by the lock */
 					ctb_work_iters(cs);
 					ops->unlock(l);
 				});
@@ -104,7 +76,7 @@ static void rmutex_batch(struct ctb_worker *w)
 	struct ctb_team *t = w->team;
 	const struct ci_rlock_ops *ops = t->bench->impl;
 	void *l = t->obj;
-	atomic_uint_fast64_t *d = data_of(t);
+	atomic_uint_fast64_t *d = ctb_lockobj_word(t, kind_of(t->bench));
 	const int64_t depth = t->bench->p[1];
 	uint64_t k;
 	while ((k = ctb_claim(w)) != 0) {
@@ -112,7 +84,7 @@ static void rmutex_batch(struct ctb_worker *w)
 		CTB_REPEAT_TIMED(w, k, {
 			for (int64_t j = 0; j < depth; j++)
 				ops->lock(l);
-			touch(d);
+			ctb_racy_inc(d);	/* ordered by the lock */
 			for (int64_t j = 0; j < depth; j++)
 				bad |= ops->unlock(l);
 		});
@@ -138,11 +110,7 @@ static int teardown(struct ctb_team *t, char *err, size_t len)
 	uint64_t ops = 0;
 	for (int i = 0; i < t->n; i++)
 		ops += t->w[i].ops;
-	uint64_t v = atomic_load_explicit(data_of(t), memory_order_relaxed);
-	if (b->p[0] == K_MUTEX)
-		((const struct ci_lock_ops *)b->impl)->destroy(t->obj);
-	else
-		((const struct ci_rlock_ops *)b->impl)->destroy(t->obj);
+	uint64_t v = ctb_lockobj_destroy(t, kind_of(b));
 	if (v != ops) {
 		snprintf(err, len, "mutual exclusion violated: %llu acquisitions, counter %llu",
 			 (unsigned long long)ops, (unsigned long long)v);

@@ -243,44 +243,28 @@ static void *item_encode(const struct run *run, int producer, uint64_t seq)
 	return (void *)(uintptr_t)((uint64_t)producer * run->per_producer + seq + 1);
 }
 
-static int put_item(const struct run *run, void *item, unsigned *turn, struct counts *n)
+/*
+ * One put of item (slot == NULL) or get into slot, in run's mode, retried
+ * on EAGAIN (try) and ETIMEDOUT (timed); counts calls and timeouts.
+ */
+static int queue_op(const struct run *run, void *item, void **slot, unsigned *turn,
+		    struct counts *n)
 {
+	const struct ci_queue_ops *q = run->impl;
 	int rc;
 	switch (run->mode) {
 	case MODE_BLOCK:
 		n->ops++;
-		return run->impl->put(run->q, item);
+		return slot ? q->get(run->q, slot) : q->put(run->q, item);
 	case MODE_TRY:
-		while (n->ops++, (rc = run->impl->try_put(run->q, item)) == EAGAIN)
+		while (n->ops++, (rc = slot ? q->try_get(run->q, slot) : q->try_put(run->q, item)) == EAGAIN)
 			sched_yield();
 		return rc;
 	default:
 		do {
 			uint64_t t = timed_mode_timeouts_ns[(*turn)++ % 2];
 			n->ops++;
-			rc = run->impl->put_for(run->q, item, t);
-			n->timeouts += rc == ETIMEDOUT;
-		} while (rc == ETIMEDOUT);
-		return rc;
-	}
-}
-
-static int get_item(const struct run *run, void **item, unsigned *turn, struct counts *n)
-{
-	int rc;
-	switch (run->mode) {
-	case MODE_BLOCK:
-		n->ops++;
-		return run->impl->get(run->q, item);
-	case MODE_TRY:
-		while (n->ops++, (rc = run->impl->try_get(run->q, item)) == EAGAIN)
-			sched_yield();
-		return rc;
-	default:
-		do {
-			uint64_t t = timed_mode_timeouts_ns[(*turn)++ % 2];
-			n->ops++;
-			rc = run->impl->get_for(run->q, item, t);
+			rc = slot ? q->get_for(run->q, slot, t) : q->put_for(run->q, item, t);
 			n->timeouts += rc == ETIMEDOUT;
 		} while (rc == ETIMEDOUT);
 		return rc;
@@ -295,7 +279,7 @@ static void *producer_main(void *arg)
 
 	for (uint64_t s = 0; s < run->per_producer; s++) {
 		lockstep_wait(run, &run->put_allow, s);
-		int rc = put_item(run, item_encode(run, p->id, s), &turn, &p->n);
+		int rc = queue_op(run, item_encode(run, p->id, s), NULL, &turn, &p->n);
 		if (rc == EPIPE)
 			break;
 		if (rc != 0)
@@ -317,7 +301,7 @@ static void *consumer_main(void *arg)
 
 	for (;;) {
 		lockstep_wait(run, &run->get_allow, c->got);
-		if ((rc = get_item(run, &item, &turn, &c->n)) != 0)
+		if ((rc = queue_op(run, NULL, &item, &turn, &c->n)) != 0)
 			break;
 		uint64_t v = (uint64_t)(uintptr_t)item;
 		uint64_t total = (uint64_t)run->producers * run->per_producer;

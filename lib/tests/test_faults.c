@@ -902,6 +902,47 @@ static void race_reopened(const struct racer *w)
 	exit(1);
 }
 
+/*
+ * One call of w's operation: a put of item (slot == NULL) or a get into
+ * slot, blocking, timed (a timeout drawn from race_timeouts) or try (a
+ * yield after EAGAIN). Only documented return values pass; counts the
+ * call and its timeout.
+ */
+static int race_call(struct racer *w, void *item, void **slot)
+{
+	const struct ci_queue_ops *impl = w->race->impl;
+	void *q = w->race->q;
+	uint64_t t = 0;
+	int rc;
+
+	w->ops++;
+	switch (w->op) {
+	case OP_PUT:
+	case OP_GET:
+		rc = slot ? impl->get(q, slot) : impl->put(q, item);
+		if (rc != 0 && rc != EPIPE)
+			race_bad_rc(w, rc);
+		break;
+	case OP_PUT_FOR:
+	case OP_GET_FOR:
+		t = race_timeouts[xorshift(&w->rng) % 4];
+		rc = slot ? impl->get_for(q, slot, t) : impl->put_for(q, item, t);
+		if (rc != 0 && rc != EPIPE && (rc != ETIMEDOUT || t == UINT64_MAX))
+			race_bad_rc(w, rc);
+		break;
+	default:
+		rc = slot ? impl->try_get(q, slot) : impl->try_put(q, item);
+		if (rc != 0 && rc != EPIPE && rc != EAGAIN)
+			race_bad_rc(w, rc);
+		if (rc == EAGAIN)
+			sched_yield();
+		break;
+	}
+	if (rc == ETIMEDOUT)
+		w->timeouts++;
+	return rc;
+}
+
 static void *race_producer(void *arg)
 {
 	struct racer *w = arg;
@@ -911,34 +952,9 @@ static void *race_producer(void *arg)
 
 	for (uint64_t s = 0; s < RACE_LIMIT; s++) {
 		void *item = item_of((uintptr_t)(w->id * RACE_LIMIT + s + 1));
-		for (;;) {
-			uint64_t t = 0;
-			w->ops++;
-			switch (w->op) {
-			case OP_PUT:
-				rc = impl->put(q, item);
-				if (rc != 0 && rc != EPIPE)
-					race_bad_rc(w, rc);
-				break;
-			case OP_PUT_FOR:
-				t = race_timeouts[xorshift(&w->rng) % 4];
-				rc = impl->put_for(q, item, t);
-				if (rc != 0 && rc != EPIPE && (rc != ETIMEDOUT || t == UINT64_MAX))
-					race_bad_rc(w, rc);
-				break;
-			default:
-				rc = impl->try_put(q, item);
-				if (rc != 0 && rc != EPIPE && rc != EAGAIN)
-					race_bad_rc(w, rc);
-				if (rc == EAGAIN)
-					sched_yield();
-				break;
-			}
-			if (rc == ETIMEDOUT)
-				w->timeouts++;
-			if (rc == 0 || rc == EPIPE)
-				break;
-		}
+		do
+			rc = race_call(w, item, NULL);
+		while (rc != 0 && rc != EPIPE);
 		if (rc == EPIPE)
 			break;
 		w->done++;
@@ -986,30 +1002,7 @@ static void *race_consumer(void *arg)
 	int rc;
 
 	for (;;) {
-		uint64_t t = 0;
-		w->ops++;
-		switch (w->op) {
-		case OP_GET:
-			rc = impl->get(q, &item);
-			if (rc != 0 && rc != EPIPE)
-				race_bad_rc(w, rc);
-			break;
-		case OP_GET_FOR:
-			t = race_timeouts[xorshift(&w->rng) % 4];
-			rc = impl->get_for(q, &item, t);
-			if (rc != 0 && rc != EPIPE && (rc != ETIMEDOUT || t == UINT64_MAX))
-				race_bad_rc(w, rc);
-			break;
-		default:
-			rc = impl->try_get(q, &item);
-			if (rc != 0 && rc != EPIPE && rc != EAGAIN)
-				race_bad_rc(w, rc);
-			if (rc == EAGAIN)
-				sched_yield();
-			break;
-		}
-		if (rc == ETIMEDOUT)
-			w->timeouts++;
+		rc = race_call(w, NULL, &item);
 		if (rc == EPIPE)
 			break;
 		if (rc == 0)
@@ -1148,10 +1141,9 @@ int main(void)
 	uint64_t t0 = test_now_ns();
 	lock_timeouts();
 	printf("locks     timeouts 0 and forever: ok\n");
-	for (size_t i = 0; i < ci_queue_table_len; i++) {
-		const struct ci_queue_ops *impl = ci_queue_table[i];
-		if (impl == NULL || !(impl->flags & CI_OWN))
-			continue;	/* contend's limits, errors and fault hooks */
+	const struct ci_queue_ops *impl;
+	/* contend's own rows: their limits, errors and fault hooks */
+	for (size_t i = 0; (impl = next_own_queue(&i)) != NULL;) {
 		zero_timeouts(impl);
 		forever_timeouts(impl);
 		printf("%-9s timeouts 0 and forever: ok\n", impl->name);

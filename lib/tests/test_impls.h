@@ -39,6 +39,17 @@ static inline void queue_free(const struct ci_queue_ops *impl, void *q)
 	free(q);
 }
 
+/* The next of libcontend's own queue rows (CI_OWN) from index *i (start at 0); NULL after the last. */
+static inline const struct ci_queue_ops *next_own_queue(size_t *i)
+{
+	while (*i < ci_queue_table_len) {
+		const struct ci_queue_ops *q = ci_queue_table[(*i)++];
+		if (q != NULL && (q->flags & CI_OWN))
+			return q;
+	}
+	return NULL;
+}
+
 /*
  * Which rows a program runs on, from its arguments: none = contend's own
  * rows (CI_OWN); "--peers" = every built row that is not contend's; else

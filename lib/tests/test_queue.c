@@ -343,10 +343,9 @@ static void test_task_done_join(void)
 int main(void)
 {
 	test_watchdog(50);
-	for (size_t i = 0; i < ci_queue_table_len; i++) {
-		const struct ci_queue_ops *impl = ci_queue_table[i];
-		if (impl == NULL || !(impl->flags & CI_OWN))
-			continue;	/* contend's limits, errors and fault hooks */
+	const struct ci_queue_ops *impl;
+	/* contend's own rows: their limits, errors and fault hooks */
+	for (size_t i = 0; (impl = next_own_queue(&i)) != NULL;) {
 		test_init_errors(impl);
 		test_capacity(impl);
 		test_try_fifo(impl);
