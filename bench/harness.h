@@ -176,6 +176,15 @@ static inline uint64_t ctb_claim_from(struct ctb_worker *w, int k)
 
 static inline uint64_t ctb_claim(struct ctb_worker *w) { return ctb_claim_from(w, 0); }
 
+/* Operations performed by every worker of the team in this run (teardown, report). */
+static inline uint64_t ctb_team_ops(const struct ctb_team *t)
+{
+	uint64_t ops = 0;
+	for (int i = 0; i < t->n; i++)
+		ops += t->w[i].ops;
+	return ops;
+}
+
 /*
  * Marks the current run failed with a one-line reason (the first reason
  * wins). A workload calls it on a broken invariant or an unexpected return

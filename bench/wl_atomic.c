@@ -65,12 +65,10 @@ static void batch(struct ctb_worker *w)
 
 static int teardown(struct ctb_team *t, char *err, size_t len)
 {
-	uint64_t sum = 0, ops = 0;
+	uint64_t sum = 0, ops = ctb_team_ops(t);
 	bool shared = t->bench->p[1] != 0;
 	for (int i = 0; i < (shared ? 1 : t->n); i++)
 		sum += atomic_load_explicit(line_of(t, i), memory_order_relaxed);
-	for (int i = 0; i < t->n; i++)
-		ops += t->w[i].ops;
 	if (sum != ops) {
 		snprintf(err, len, "atomic increments lost: %llu ops, counter %llu",
 			 (unsigned long long)ops, (unsigned long long)sum);

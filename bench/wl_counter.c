@@ -89,9 +89,7 @@ static void batch(struct ctb_worker *w)
 static int teardown(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ctb_bench *b = t->bench;
-	uint64_t ops = 0;
-	for (int i = 0; i < t->n; i++)
-		ops += t->w[i].ops;
+	uint64_t ops = ctb_team_ops(t);
 	uint64_t v = ctb_lockobj_destroy(t, kind_of(b));
 	atomic_store_explicit(&t->shared[0], ops > v ? ops - v : 0, memory_order_relaxed);
 	if (b->p[0] != V_RACY && v != ops) {

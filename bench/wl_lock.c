@@ -107,9 +107,7 @@ static void batch(struct ctb_worker *w)
 static int teardown(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ctb_bench *b = t->bench;
-	uint64_t ops = 0;
-	for (int i = 0; i < t->n; i++)
-		ops += t->w[i].ops;
+	uint64_t ops = ctb_team_ops(t);
 	uint64_t v = ctb_lockobj_destroy(t, kind_of(b));
 	if (v != ops) {
 		snprintf(err, len, "mutual exclusion violated: %llu acquisitions, counter %llu",
