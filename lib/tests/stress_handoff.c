@@ -6,7 +6,9 @@
  *    the watchdog turns into a failure).
  * 2. Many-to-many: 3 producers signal tickets, 3 consumers wait for them,
  *    with timed waits mixed in; exactly every ticket is consumed.
- * 3. Events: two events ping-pong 10^4 times with set/clear.
+ * 3. Events: two events ping-pong 10^4 times with set/clear, through the
+ *    event table (impls/): ct_event by default; with arguments
+ *    (`--peers`, or row names) only this part runs, on the rows selected.
  * 4. Broadcast rounds: 6 waiters, a broadcast per round; every waiter must
  *    observe every round.
  *
@@ -21,6 +23,7 @@
 #include <contend/cond.h>
 #include <contend/event.h>
 
+#include "test_impls.h"
 #include "test_util.h"
 
 static ct_mutex m = CT_MUTEX_INIT;
@@ -91,18 +94,73 @@ static void *consume(void *arg)
 	return NULL;
 }
 
-static ct_event ping = CT_EVENT_INIT, pong = CT_EVENT_INIT;
 static long event_rounds;
+
+/* Two events of one row, handed back and forth. */
+struct event_pair {
+	const struct ci_event_ops *ops;
+	void *ping, *pong;
+};
 
 static void *event_ponger(void *arg)
 {
-	(void)arg;
+	struct event_pair *e = arg;
 	for (long i = 0; i < event_rounds; i++) {
-		ct_event_wait(&ping);
-		ct_event_clear(&ping);
-		ct_event_set(&pong);
+		e->ops->wait(e->ping);
+		e->ops->clear(e->ping);
+		e->ops->set(e->pong);
 	}
 	return NULL;
+}
+
+static void *event_new(const struct ci_event_ops *ops)
+{
+	size_t bytes = (ops->obj_size + CT_CACHE_LINE - 1) / CT_CACHE_LINE * CT_CACHE_LINE;
+	void *e = aligned_alloc(CT_CACHE_LINE, bytes);
+	CHECK(e != NULL);
+	CHECK_EQ(ops->init(e), 0);
+	return e;
+}
+
+/* 3: event_rounds round trips through two events of row ops. */
+static void event_pingpong(const struct ci_event_ops *ops)
+{
+	struct event_pair e = { ops, event_new(ops), event_new(ops) };
+	pthread_t t;
+	uint64_t t0 = test_now_ns();
+	CHECK(pthread_create(&t, NULL, event_ponger, &e) == 0);
+	for (long i = 0; i < event_rounds; i++) {
+		ops->set(e.ping);
+		ops->wait(e.pong);
+		ops->clear(e.pong);
+	}
+	test_join(&t, 1);
+	printf("%s ping-pong: %ld round trips, %.2f s\n",
+	       (ops->flags & CI_OWN) ? "event" : ops->name, event_rounds,
+	       (double)(test_now_ns() - t0) / 1e9);
+	ops->destroy(e.ping);
+	ops->destroy(e.pong);
+	free(e.ping);
+	free(e.pong);
+}
+
+/* With arguments: part 3 only, on the event rows they select. */
+static int event_rows_main(int argc, char **argv)
+{
+	long rows = 0;
+	for (size_t i = 0; i < ci_event_table_len; i++) {
+		const struct ci_event_ops *ops = ci_event_table[i];
+		if (ops != NULL && impl_selected(argc, argv, ops->name, ops->flags)) {
+			event_pingpong(ops);
+			rows++;
+		}
+	}
+	if (rows == 0) {
+		printf("stress_handoff: no event row selected (not built?)\n");
+		return 77;
+	}
+	printf("TOTAL items=0 ops=%ld timeouts=0 closes=0\n", 2 * event_rounds * rows);
+	return 0;
 }
 
 enum { BWAITERS = 6 };
@@ -126,7 +184,7 @@ static void *round_waiter(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t t[8];
 	test_watchdog(100);
@@ -150,6 +208,8 @@ int main(void)
 		       "broadcast rounds %ld, timed wait %" PRIu64 " ns\n", seed, handoffs,
 		       tickets_each, PRODUCERS, event_rounds, rounds, ticket_wait_ns);
 	}
+	if (argc > 1)
+		return event_rows_main(argc, argv);
 
 	/* 1 */
 	uint64_t t0 = test_now_ns();
@@ -174,16 +234,9 @@ int main(void)
 	       (double)(test_now_ns() - t0) / 1e9);
 
 	/* 3 */
-	t0 = test_now_ns();
-	CHECK(pthread_create(&t[0], NULL, event_ponger, NULL) == 0);
-	for (long i = 0; i < event_rounds; i++) {
-		ct_event_set(&ping);
-		ct_event_wait(&pong);
-		ct_event_clear(&pong);
-	}
-	test_join(t, 1);
-	printf("event ping-pong: %ld round trips, %.2f s\n", event_rounds,
-	       (double)(test_now_ns() - t0) / 1e9);
+	for (size_t i = 0; i < ci_event_table_len; i++)
+		if (ci_event_table[i] != NULL && (ci_event_table[i]->flags & CI_OWN))
+			event_pingpong(ci_event_table[i]);
 
 	/* 4 */
 	t0 = test_now_ns();
