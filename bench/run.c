@@ -351,4 +351,3 @@ struct ctb_bench *ctb_bench_add(const struct ctb_workload *wl, const void *impl,
 	}
 	return b;
 }
-

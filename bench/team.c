@@ -408,4 +408,3 @@ void ctb_teams_finish(void)
 	team_destroy(current);
 	current = NULL;
 }
-
