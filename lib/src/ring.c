@@ -35,9 +35,10 @@ _Static_assert((CT_RING_CAPACITY_MAX & (CT_RING_CAPACITY_MAX - 1)) == 0,
 
 /*
  * Fault injection for tests: lib/tests builds a test-only copy of this
- * file (ring_delayed.h) with CT_RING_TEST_DELAY defined to sometimes yield or sleep, which
- * widens the windows (a slot claimed but not yet filled or freed) that
- * the parking protocol must survive. Library builds leave it empty.
+ * file (ring_delayed.h) with CT_RING_TEST_DELAY defined to sometimes
+ * yield or sleep, which widens the windows (a slot claimed but not yet
+ * filled or freed) that the parking protocol must survive. Library
+ * builds leave it empty.
  */
 #ifndef CT_RING_TEST_DELAY
 #define CT_RING_TEST_DELAY() ((void)0)
