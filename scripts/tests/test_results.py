@@ -13,8 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-import contend_plot  # noqa: E402
-import contend_results as cr  # noqa: E402
+from contend import host as chost, plot as contend_plot, results as cr, tables as ct  # noqa: E402
 
 FIX = os.path.join(HERE, "fixtures")
 RUN_A = os.path.join(FIX, "run-a")
@@ -67,7 +66,7 @@ class NameTest(unittest.TestCase):
         self.assertEqual(n.threads, 2)
 
     def test_figure_groups(self):
-        fg = cr.figure_group
+        fg = ct.figure_group
         # Producer/consumer shapes become line styles, cap a row of panels.
         self.assertEqual(fg(["pc:4x4", "cap:16", "mode:block"]), ("pc/mode:block", "cap:16", "PxP"))
         self.assertEqual(fg(["pc:1x7", "cap:1", "mode:try"]), ("pc/mode:try", "cap:1", "1xC"))
@@ -78,15 +77,15 @@ class NameTest(unittest.TestCase):
         self.assertEqual(fg(["pingpong", "cap:16"]), ("pingpong", "cap:16", "-"))
         self.assertEqual(fg(["cs_ns:50"]), ("-", "cs_ns:50", "-"))
         self.assertEqual(fg([]), ("-", "-", "-"))
-        self.assertEqual(sorted(["cap:1024", "cap:16", "cap:1"], key=cr.row_key),
+        self.assertEqual(sorted(["cap:1024", "cap:16", "cap:1"], key=ct.row_key),
                          ["cap:1", "cap:16", "cap:1024"])
 
     def test_platform_slug(self):
-        self.assertEqual(cr.platform_slug("AMD EPYC 7R13 Processor", 2, "Linux"),
+        self.assertEqual(chost.platform_slug("AMD EPYC 7R13 Processor", 2, "Linux"),
                          "amd-epyc-7r13-2pu-linux")
-        self.assertEqual(cr.platform_slug("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
+        self.assertEqual(chost.platform_slug("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
                                           96, "Linux"), "intel-xeon-platinum-8375c-96pu-linux")
-        self.assertEqual(cr.platform_slug(None, 1, "Linux"), "unknown-1pu-linux")
+        self.assertEqual(chost.platform_slug(None, 1, "Linux"), "unknown-1pu-linux")
 
 
 class LoadTest(unittest.TestCase):
@@ -205,7 +204,7 @@ class CsvTest(TempRun):
 
     def test_headline(self):
         run = cr.load_run(self.run_dir)
-        rows = {(r["family"], r["threads"]): r for r in cr.headline(run)}
+        rows = {(r["family"], r["threads"]): r for r in ct.headline(run)}
         m1 = rows[("mutex", 1)]
         self.assertEqual((m1["best"], m1["best_ct"], m1["best_peer"]),
                          ("ct_mutex", "ct_mutex", "pthread_mutex"))

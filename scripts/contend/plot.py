@@ -1,4 +1,4 @@
-"""contend_plot — csv/, plots/ and report.md of a run folder.
+"""contend.plot — csv/, plots/ and report.md of a run folder.
 
 regenerate(run_dir) reads gb/*.json and meta.json (contend_results), writes
 the flat tables under csv/, draws every figure with the gnuplot programs in
@@ -8,15 +8,14 @@ files and -e variables), and writes report.md. Standard library only.
 
 import concurrent.futures
 import math
-import os
 import re
-import shutil
-import subprocess
+import os
+import sys
 
-import contend_results as cr
+from . import gnuplot, io as cio, results as cr, tables as ct
+from .gnuplot import PLOTDIR, find as find_gnuplot, run as gnuplot_run
+from .report import write_report
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PLOTDIR = os.path.join(REPO, "plots")
 
 # Per figure, contend's lines come first (red, thicker); peers follow in
 # distinguishable colours.
@@ -64,23 +63,6 @@ def place_key(p):
 
 def place_label(inst):
     return inst.place if inst.place is not None else "default"
-
-
-def gp_str(s):
-    return "'" + str(s).replace("'", "''") + "'"
-
-
-def gp_vars(d):
-    out = []
-    for k, v in d.items():
-        if isinstance(v, bool):
-            v = int(v)
-        if isinstance(v, (int, float)):
-            out.append("%s=%s" % (k, repr(float(v)) if isinstance(v, float) else v))
-        else:
-            out.append("%s=%s" % (k, gp_str(v)))
-    return "; ".join(out)
-
 
 class Figure:
     """One figure to draw: a gnuplot program, its variables, its caption."""
@@ -146,16 +128,16 @@ class Plotter:
 
     def build(self):
         run = self.run
-        header, rows = cr.results_table(run)
-        self.csv_files["csv/results.csv"] = cr.csv_text(header, rows)
-        header, rows = cr.repetitions_table(run)
-        self.csv_files["csv/repetitions.csv"] = cr.csv_text(header, rows)
-        hl = cr.headline(run)
+        header, rows = ct.results_table(run)
+        self.csv_files["csv/results.csv"] = cio.csv_text(header, rows)
+        header, rows = ct.repetitions_table(run)
+        self.csv_files["csv/repetitions.csv"] = cio.csv_text(header, rows)
+        hl = ct.headline(run)
         self.headline = hl
-        self.csv_files["csv/headline.csv"] = cr.csv_text(
+        self.csv_files["csv/headline.csv"] = cio.csv_text(
             ["family", "label", "threads", "workloads", "best", "best_ct", "best_peer",
              "ratio", "wins"], hl)
-        self.workloads = cr.workload_table(run)
+        self.workloads = ct.workload_table(run)
         for fam in run.families():
             insts = run.select(fam)
             if fam == "c2c":
@@ -163,7 +145,7 @@ class Plotter:
                 continue
             groups = {}
             for i in insts:
-                g, row, shape = cr.figure_group(i.name.params)
+                g, row, shape = ct.figure_group(i.name.params)
                 groups.setdefault(g, []).append((row, shape, i))
             for g in sorted(groups):
                 self._group(fam, g, groups[g])
@@ -185,18 +167,18 @@ class Plotter:
                 "top": round(1 - top_px / float(height), 4)}
 
     def _group(self, fam, group, members):
-        gslug = cr.slug(group) if group != "-" else "all"
+        gslug = ct.slug(group) if group != "-" else "all"
         insts = [i for _, _, i in members]
         rowof = {id(i): row for row, _, i in members}
         shapeof = {id(i): shape for _, shape, i in members}
-        data_rel = "csv/fig-%s-%s.csv" % (cr.slug(fam), gslug)
+        data_rel = "csv/fig-%s-%s.csv" % (ct.slug(fam), gslug)
         rows = []
-        for i in sorted(insts, key=lambda i: (cr.row_key(rowof[id(i)]),
-                                              cr.shape_key(shapeof[id(i)]),
+        for i in sorted(insts, key=lambda i: (ct.row_key(rowof[id(i)]),
+                                              ct.shape_key(shapeof[id(i)]),
                                               place_key(place_label(i)), i.impl, i.threads or 0)):
             if not i.ok or i.threads is None:
                 continue
-            ops = i.stat(cr.ops_metric(i))
+            ops = i.stat(ct.ops_metric(i))
             rows.append({
                 "row": rowof[id(i)], "shape": shapeof[id(i)], "place": place_label(i),
                 "impl": i.impl,
@@ -208,10 +190,10 @@ class Plotter:
                 "max_ns": i.mean("max_ns"), "fairness": i.mean("fairness"),
                 "cpu_per_op_ns": i.mean("cpu_per_op_ns"),
                 "real_time_ns": i.mean("real_time_ns"), "lost_pct": i.mean("lost_pct")})
-        self.csv_files[data_rel] = cr.csv_text(FIG_COLUMNS, rows)
+        self.csv_files[data_rel] = cio.csv_text(FIG_COLUMNS, rows)
 
-        rowvals = sorted({rowof[id(i)] for i in insts}, key=cr.row_key)
-        shapes = sorted({shapeof[id(i)] for i in insts}, key=cr.shape_key)
+        rowvals = sorted({rowof[id(i)] for i in insts}, key=ct.row_key)
+        shapes = sorted({shapeof[id(i)] for i in insts}, key=ct.shape_key)
         places = sorted({place_label(i) for i in insts}, key=place_key)
         impls = [m for m in self.impls if any(i.impl == m for i in insts)]
         threads = sorted({i.threads for i in insts if i.threads is not None})
@@ -271,7 +253,7 @@ class Plotter:
                         why = "failed"
                     else:
                         lacking = [m for m in metrics if not any(
-                            i.values(cr.ops_metric(i) if m == cr.OPS else m)
+                            i.values(ct.ops_metric(i) if m == ct.OPS else m)
                             for i in sel if i.ok)]
                         if not lacking:
                             continue
@@ -293,7 +275,7 @@ class Plotter:
             yformat = "%g"
         ymins, ymaxs = per_row("ops_lo", "ops_hi", logy, True, div)
         errbars = any(r["reps"] and r["reps"] > 1 for r in rows)
-        fig = Figure("throughput", "throughput-%s-%s" % (cr.slug(fam), gslug), "throughput",
+        fig = Figure("throughput", "throughput-%s-%s" % (ct.slug(fam), gslug), "throughput",
                      dict(base, col="ops_per_s", collo="ops_lo", colhi="ops_hi",
                           yscale=div, ylabel="throughput (%s%s)" % (unit, ", log scale" if logy else ""),
                           logy=logy, ymins=ymins, ymaxs=ymaxs, errbars=errbars, yformat=yformat,
@@ -304,7 +286,7 @@ class Plotter:
                          if errbars else "",
                          pus="; the dashed line marks %d PUs, past it threads outnumber PUs"
                          % self.pus if common["pus"] else ""))
-        fig.missing = series_missing([cr.OPS])
+        fig.missing = series_missing([ct.OPS])
         figs.append(fig)
 
         if fam == "counter":
@@ -315,7 +297,7 @@ class Plotter:
         pcols = [c for c, _ in PERCENTILES if any(r[c] for r in rows)]
         if pcols:
             lmins, lmaxs = per_row(pcols[0], pcols[-1], True, False)
-            fig = Figure("latency", "latency-%s-%s" % (cr.slug(fam), gslug), "latency",
+            fig = Figure("latency", "latency-%s-%s" % (ct.slug(fam), gslug), "latency",
                          dict(common, **dict(self._layout(len(rowvals), len(places),
                                                           impls + ["p99.9"] * len(pcols)
                                                           + shape_keys),
@@ -334,7 +316,7 @@ class Plotter:
         # Fairness: meaningless with one thread.
         if tmax > 1 and any(r["fairness"] is not None for r in rows):
             n = len(rowvals)
-            fig = Figure("fairness", "fairness-%s-%s" % (cr.slug(fam), gslug), "fairness",
+            fig = Figure("fairness", "fairness-%s-%s" % (ct.slug(fam), gslug), "fairness",
                          dict(base, ymins=" ".join(["0"] * n), ymaxs=" ".join(["1.05"] * n),
                               figtitle="%s — %s: fairness vs threads" % (platform, label)),
                          "Fairness — %s" % label, HOW_TO_READ["fairness"])
@@ -346,7 +328,7 @@ class Plotter:
         # CPU per operation.
         if any(r["cpu_per_op_ns"] for r in rows):
             cmins, cmaxs = per_row("cpu_per_op_ns", "cpu_per_op_ns", True, False)
-            fig = Figure("cpu", "cpu-%s-%s" % (cr.slug(fam), gslug), "cpu",
+            fig = Figure("cpu", "cpu-%s-%s" % (ct.slug(fam), gslug), "cpu",
                          dict(base, ymins=cmins, ymaxs=cmaxs,
                               figtitle="%s — %s: CPU time per operation vs threads"
                               % (platform, label)),
@@ -414,9 +396,9 @@ class Plotter:
             for (a, b), v in sorted(cells.items()):
                 if (b, a) not in cells:
                     rows.append({"ia": pos[b], "ib": pos[a], "a": b, "b": a, "ns": v})
-            stem = "c2c-%s" % cr.slug(group)
+            stem = "c2c-%s" % ct.slug(group)
             rel = "csv/%s.csv" % stem
-            self.csv_files[rel] = cr.csv_text(["ia", "ib", "a", "b", "ns"], rows)
+            self.csv_files[rel] = cio.csv_text(["ia", "ib", "a", "b", "ns"], rows)
             n = len(pus)
             step = 1 if n <= 32 else int(math.ceil(n / 32.0))
             tics = "(" + ", ".join("'%d' %d" % (pu, pos[pu]) for pu in pus[::step]) + ")"
@@ -446,7 +428,7 @@ class Plotter:
             if f.endswith(".csv") and ("csv/" + f) not in self.csv_files:
                 os.unlink(os.path.join(csv_dir, f))
         for rel, text in self.csv_files.items():
-            cr.atomic_write_text(os.path.join(run_dir, rel), text)
+            cio.atomic_write_text(os.path.join(run_dir, rel), text)
 
     def draw(self, run_dir, jobs=None, gnuplot="gnuplot"):
         """Draws every figure with gnuplot; returns the failures."""
@@ -468,25 +450,22 @@ class Plotter:
                     fig.drawn.append("plots/%s.%s" % (fig.stem, ext))
         return [f for f in self.figures if f.error]
 
-    def _draw_one(self, run_dir, fig, ext, gnuplot):
+    def _draw_one(self, run_dir, fig, ext, gp):
         run_dir = os.path.abspath(run_dir)
         final = os.path.join(run_dir, "plots", "%s.%s" % (fig.stem, ext))
         tmp = os.path.join(run_dir, ".tmp-plot-%s.%s" % (fig.stem, ext))
         v = dict(fig.vars, term=ext, outfile=tmp, plotdir=PLOTDIR)
-        cmd = [gnuplot, "-e", gp_vars(v), os.path.join(PLOTDIR, fig.program + ".gp")]
-        try:
-            p = subprocess.run(cmd, cwd=run_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=120)
-        except (OSError, subprocess.TimeoutExpired) as e:
+        rc, err = gnuplot_run(gnuplot.script(v, gnuplot.program(fig.program)), gp, cwd=run_dir,
+                              timeout=120)
+        if rc is None:
             _unlink(tmp)
-            return fig, ext, "gnuplot did not run: %s" % e
-        err = p.stderr.decode("utf-8", "replace")
+            return fig, ext, "gnuplot did not run: %s" % err
         # gnuplot warns (exit 0) about series without points: not failures.
-        if p.returncode != 0 or not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
+        if rc != 0 or not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
             _unlink(tmp)
             msg = " ".join(l.strip() for l in err.splitlines() if l.strip())[-300:]
             return fig, ext, "gnuplot failed (%s): %s" % (fig.program, msg or "no output")
-        cr.atomic_rename(tmp, final)
+        cio.atomic_rename(tmp, final)
         return fig, ext, None
 
 
@@ -530,276 +509,19 @@ def c2c_value(inst):
 
 # --------------------------------------------------------------- report
 
-def _md_escape(s):
-    return str(s).replace("|", "\\|")
-
-
-def headline_markdown(rows, pus):
-    out = ["| family | threads | best implementation | contend's best | best peer "
-           "| contend ÷ peer |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        t = "%d (%s)" % (r["threads"], r["label"]) if r["label"] != "1" else "1"
-        if not r["best"]:
-            out.append("| %s | %s | not measured | | | |" % (r["family"], t))
-            continue
-        best = "`%s`" % r["best"]
-        if r.get("best_ops"):
-            best += " %s" % cr.fmt_rate(r["best_ops"])
-        ratio = cr.fmt_ratio(r["ratio"])
-        if r["ratio"] is not None and r.get("wins"):
-            ratio += " (faster in %s workloads)" % r["wins"]
-        out.append("| %s | %s | %s | %s | %s | %s |" % (
-            r["family"], t, best, "`%s`" % r["best_ct"] if r["best_ct"] else "—",
-            "`%s`" % r["best_peer"] if r["best_peer"] else "—", ratio))
-    return "\n".join(out)
-
-
-def headline_terminal(rows):
-    """The headline table for a terminal (under 100 columns)."""
-    # ASCII only: terminals and CI logs of any locale.
-    lines = ["%-8s %-10s %-36s %s" % ("family", "threads", "best", "contend / best peer")]
-    for r in rows:
-        t = "%d" % r["threads"] + ("" if r["label"] == "1" else " (%s)" % r["label"])
-        if not r["best"]:
-            lines.append("%-8s %-10s %s" % (r["family"], t, "not measured"))
-            continue
-        best = r["best"] + (" " + cr.fmt_rate(r["best_ops"]) if r.get("best_ops") else "")
-        if r["ratio"] is not None:
-            cmp_ = "%.2fx %s vs %s" % (r["ratio"], r["best_ct"], r["best_peer"])
-        elif r["best_ct"]:
-            cmp_ = "%s (no peer)" % r["best_ct"]
-        else:
-            cmp_ = "-"
-        lines.append(("%-8s %-10s %-36s %s" % (r["family"], t, best[:36], cmp_))[:99])
-    return "\n".join(lines)
-
-
-def _meta_table(meta):
-    host = meta.get("host") or {}
-    tool = meta.get("toolchain") or {}
-    libs = meta.get("libraries") or {}
-    git = meta.get("git") or {}
-    rows = []
-
-    def add(k, v):
-        if v not in (None, "", {}, []):
-            rows.append("| %s | %s |" % (k, _md_escape(v)))
-
-    add("CPU", host.get("cpu_model"))
-    if host.get("pus") is not None:
-        total = host.get("pus_total")
-        add("PUs / cores / packages / NUMA nodes", "%s / %s / %s / %s%s" % (
-            host.get("pus"), host.get("cores", "?"), host.get("packages", "?"),
-            host.get("numa_nodes", "?"),
-            " (the run's share; the machine has %s PUs)" % total
-            if total and total != host.get("pus") else ""))
-    add("SMT (PUs per core)", host.get("smt"))
-    add("L3 caches", host.get("l3_caches"))
-    add("allowed PUs", host.get("allowed_pus"))
-    add("OS", host.get("os"))
-    add("kernel", host.get("kernel"))
-    add("virtualization", host.get("virtualization"))
-    add("frequency governor", host.get("governor") or "not readable")
-    add("compiler", tool.get("compiler"))
-    add("meson / python", " / ".join(x for x in (tool.get("meson"), tool.get("python")) if x))
-    for k in sorted(libs):
-        add(k, libs[k])
-    if git:
-        add("git revision", "%s%s" % (git.get("revision", "?"), " (uncommitted changes)"
-                                      if git.get("dirty") else ""))
-    if not rows:
-        return "meta.json is missing or empty: the platform is unknown."
-    return "| | |\n|---|---|\n" + "\n".join(rows)
-
-
-def short_command(cmd):
-    """A command with a long exact-name --benchmark_filter shortened."""
-    def repl(m):
-        n = m.group(1).count("|") + 1
-        return "'--benchmark_filter=^(…%d names…)(/.*)?$'" % n
-    return re.sub(r"'--benchmark_filter=\^\(([^']{150,})\)\(/\.\*\)\?\$'", repl, cmd)
-
-
-def _fmt_secs(s):
-    if s is None:
-        return ""
-    s = int(round(s))
-    return "%d:%02d" % (s // 60, s % 60)
-
-
-def write_report(run_dir, plotter, gnuplot_note=None):
-    run = plotter.run
-    meta = run.meta
-    out = []
-    out.append("# contend results — %s" % run.platform)
-    out.append("")
-    rid = meta.get("run_id") or os.path.basename(os.path.abspath(run_dir))
-    bits = ["run `%s`" % rid]
-    if meta.get("started"):
-        bits.append("started %s" % meta["started"])
-    if meta.get("profile"):
-        bits.append("profile `%s`" % meta["profile"])
-    settings = meta.get("settings") or {}
-    if settings.get("duration") is not None:
-        bits.append("%s s per benchmark" % settings["duration"])
-    if settings.get("repetitions"):
-        bits.append("%s repetition%s" % (settings["repetitions"],
-                                         "" if settings["repetitions"] == 1 else "s"))
-    out.append(", ".join(bits) + ".")
-    out.append("")
-    nbench = len(run.instances)
-    nfail = sum(1 for i in run.instances.values() if not i.ok)
-    out.append("%d benchmarks in %d result files; %d failed." % (nbench, len(run.files), nfail))
-    out.append("")
-
-    out.append("## Headline")
-    out.append("")
-    out.append("Per family, the implementation with the highest throughput at 1 thread, at "
-               "as many threads as PUs, and at four times that (oversubscribed). Each "
-               "implementation counts at its best placement; across a family's workloads "
-               "implementations are ranked by the geometric mean of their throughput relative "
-               "to each workload's best, and *contend ÷ peer* is the geometric mean of contend's "
-               "best (`ct_*`) over the best peer (above 1: contend is faster). Implementations "
-               "that lose updates are not ranked; baselines (`atomic`, `racy`, `fetch_add`, "
-               "`cas`) may rank best but are not peers.")
-    out.append("")
-    out.append(headline_markdown(plotter.headline, run.pus))
-    out.append("")
-
-    out.append("## Platform")
-    out.append("")
-    out.append(_meta_table(meta))
-    out.append("")
-    if os.path.exists(os.path.join(run_dir, "topology.png")):
-        out.append("![hwloc topology of the machine](topology.png)")
-        out.append("")
-        out.append("The machine as hwloc sees it (lstopo): packages, caches, cores and PUs with "
-                   "their OS indexes, which the `place:` policies and the heatmap use. "
-                   "`topology.xml` holds the same for `contend-bench --topology`.")
-        out.append("")
-
-    out.append("## What ran")
-    out.append("")
-    cmds = meta.get("commands") or []
-    if meta.get("sweep_command"):
-        out.append("Started as `%s`; it ran:" % meta["sweep_command"])
-        out.append("")
-    if cmds:
-        out.append("```")
-        out.extend(short_command(c) for c in cmds)
-        out.append("```")
-        if any(short_command(c) != c for c in cmds):
-            out.append("")
-            out.append("Filters listing benchmark names are shortened here; `meta.json` has "
-                       "every command in full.")
-        out.append("")
-    steps = meta.get("steps") or []
-    if steps:
-        out.append("| step | status | benchmarks | errors | time | result |")
-        out.append("|---|---|---|---|---|---|")
-        for s in steps:
-            out.append("| %s | %s | %s | %s | %s | %s |" % (
-                s.get("name"), s.get("status"), s.get("benchmarks", ""),
-                s.get("errors", "") if s.get("errors") else "",
-                _fmt_secs(s.get("seconds")),
-                "`gb/%s.json`" % s["name"] if s.get("status") in ("ok", "partial")
-                else _md_escape(s.get("message", ""))))
-        out.append("")
-    if not cmds and not steps:
-        out.append("Result files: " + ", ".join("`%s`" % f for f in run.files))
-        out.append("")
-
-    out.append("## Figures")
-    out.append("")
-    if gnuplot_note:
-        out.append("**%s**" % gnuplot_note)
-        out.append("")
-    last_fam = None
-    for fam, group, figs, notes in plotter.sections:
-        if fam != last_fam:
-            out.append("### %s" % fam)
-            out.append("")
-            last_fam = fam
-        if group != "-":
-            out.append("#### %s · %s" % (fam, group))
-            out.append("")
-        for f in figs:
-            img = [d for d in f.drawn if d.endswith(".png")]
-            if img:
-                out.append("![%s](%s)" % (f.title, img[0]))
-                out.append("")
-                out.append("*%s.* %s" % (f.title, f.caption))
-            else:
-                out.append("*%s* — not drawn: %s" % (f.title, f.error or "gnuplot unavailable"))
-            if f.missing:
-                out.append("Not shown (no data): %s." % "; ".join(f.missing))
-            out.append("")
-        shown = notes if len(notes) <= 6 else notes[:5]
-        for n in shown:
-            out.append("- %s" % n)
-        if len(shown) < len(notes):
-            out.append("- … and %d more (see Failures below)" % (len(notes) - len(shown)))
-        if notes:
-            out.append("")
-
-    if plotter.workloads:
-        out.append("## All workloads")
-        out.append("")
-        out.append("Best implementation per workload and thread count (best placement), and "
-                   "contend's best over the best peer.")
-        out.append("")
-        out.append("| family | workload | threads | best | throughput | contend ÷ peer |")
-        out.append("|---|---|---|---|---|---|")
-        for r in plotter.workloads:
-            ratio = cr.fmt_ratio(r["ratio"])
-            if r["ratio"] is not None:
-                ratio += " (`%s` vs `%s`)" % (r["best_ct"], r["best_peer"])
-            out.append("| %s | %s | %s | `%s` | %s | %s |" % (
-                r["family"], _md_escape(r["workload"]), r["threads"], r["best"],
-                cr.fmt_rate(r["best_ops"]), ratio))
-        out.append("")
-
-    failed = [i for i in run.instances.values() if i.errors]
-    bad_steps = [s for s in steps if s.get("status") not in ("ok",)]
-    if failed or bad_steps:
-        out.append("## Failures")
-        out.append("")
-        for s in bad_steps:
-            out.append("- step `%s`: %s%s" % (s.get("name"), s.get("status"),
-                                              ": " + s["message"] if s.get("message") else ""))
-        for i in failed:
-            out.append("- `%s`: %s%s" % (i.key, i.errors[0],
-                                          "" if i.ok else " (no result)"))
-        out.append("")
-
-    out.append("## Files")
-    out.append("")
-    where = os.path.relpath(os.path.abspath(run_dir), REPO)
-    if where.startswith(".."):
-        where = "RUN_DIR"
-    out.append("`gb/*.json` Google Benchmark output (one file per step; `gb/*.log` the console "
-               "output of steps where something failed); `csv/results.csv` one row per benchmark (means and 95 % intervals), "
-               "`csv/repetitions.csv` every repetition, `csv/fig-*.csv` the data of each figure; "
-               "`plots/` the figures; `meta.json` platform, settings and commands. Redraw with "
-               "`scripts/plot " + where + "`.")
-    out.append("")
-    path = os.path.join(run_dir, "report.md")
-    cr.atomic_write_text(path, "\n".join(out))
-    return path
-
 
 def regenerate(run_dir, svg=False, gnuplot=None):
     """Rewrites csv/, plots/ and report.md of a run folder.
 
     Returns (report_path, plotter, problems): problems lists figures that
-    could not be drawn. Raises cr.ResultsError for unusable input.
+    could not be drawn. Raises cio.ResultsError for unusable input.
     """
     run = cr.load_run(run_dir)
     run_dir = os.path.abspath(run_dir)
     p = Plotter(run, svg=svg)
     p.build()
     p.write_csv(run_dir)
-    gp = gnuplot or shutil.which("gnuplot")
+    gp = find_gnuplot(gnuplot)
     note = None
     problems = []
     if not gp:
@@ -811,3 +533,62 @@ def regenerate(run_dir, svg=False, gnuplot=None):
         problems = p.draw(run_dir, gnuplot=gp)
     path = write_report(run_dir, p, note)
     return path, p, problems
+
+
+USAGE = """scripts/plot — redraw a run folder's tables, figures and report.
+
+Usage: scripts/plot RUN_DIR [--svg] [--help]
+
+Reads RUN_DIR/gb/*.json (Google Benchmark JSON) and RUN_DIR/meta.json and
+rewrites RUN_DIR/csv/*.csv, RUN_DIR/plots/*.png (with --svg also *.svg,
+drawn by the gnuplot programs in plots/*.gp) and RUN_DIR/report.md.
+
+Exit status: 0 done; 1 some figure could not be drawn (the report says
+which), or the disk filled up while writing; 2 bad usage, unusable input
+or a run folder that cannot be written (one line names the file). Every
+file is written whole (temp file + rename) or not at all."""
+
+
+def usage(msg):
+    print("scripts/plot: %s (try --help)" % msg, file=sys.stderr)
+    sys.exit(2)
+
+
+def main(argv):
+    """scripts/plot."""
+    cio.safe_stdio()
+    svg = False
+    run_dir = None
+    for a in argv:
+        if a in ("-h", "--help"):
+            print(USAGE)
+            return 0
+        if a == "--svg":
+            svg = True
+        elif a.startswith("-"):
+            usage("unknown option '%s'" % a)
+        elif run_dir is None:
+            run_dir = a
+        else:
+            usage("one RUN_DIR expected, got '%s' too" % a)
+    if run_dir is None:
+        usage("missing RUN_DIR")
+    try:
+        report, plotter, problems = regenerate(run_dir, svg=svg)
+    except cr.ResultsError as e:
+        print("scripts/plot: %s" % e, file=sys.stderr)
+        return 2
+    except OSError as e:
+        print("scripts/plot: %s" % cio.os_error_text(e, run_dir), file=sys.stderr)
+        return cio.os_error_status(e)
+    for f in problems:
+        print("scripts/plot: %s: %s" % (f.stem, f.error), file=sys.stderr)
+    print(report)
+    return 1 if problems else 0
+
+
+def cli(argv):
+    try:
+        sys.exit(main(argv))
+    except KeyboardInterrupt:
+        sys.exit(130)
