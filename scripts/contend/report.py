@@ -96,6 +96,12 @@ def short_command(cmd):
     return re.sub(r"'--benchmark_filter=\^\(([^']{150,})\)\(/\.\*\)\?\$'", repl, cmd)
 
 
+def _gb_file(run, step):
+    """gb/STEP.json, or gb/STEP.json.gz where the run keeps it compressed."""
+    name = "gb/%s.json" % step
+    return name + ".gz" if name + ".gz" in run.files else name
+
+
 def _fmt_secs(s):
     if s is None:
         return ""
@@ -178,7 +184,7 @@ def write_report(run_dir, plotter, gnuplot_note=None):
                 s.get("name"), s.get("status"), s.get("benchmarks", ""),
                 s.get("errors", "") if s.get("errors") else "",
                 _fmt_secs(s.get("seconds")),
-                "`gb/%s.json`" % s["name"] if s.get("status") in ("ok", "partial")
+                "`%s`" % _gb_file(run, s["name"]) if s.get("status") in ("ok", "partial")
                 else _md_escape(s.get("message", ""))))
         out.append("")
     if not cmds and not steps:
