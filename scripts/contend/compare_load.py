@@ -59,7 +59,7 @@ class InputError(Exception):
 
 
 # ---------------------------------------------------------------------------
-# Loading runs: an adapter over contend_results (the loader shared with
+# Loading runs: an adapter over contend.results (the loader shared with
 # scripts/sweep and scripts/plot), which reads gb/*.json and meta.json.
 # This section adds what comparisons need: platform folders, the meta data
 # shown in the header, per-repetition samples and the c2c floor.

@@ -159,6 +159,14 @@ def atomic_write_json(path, obj):
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def unlink_quietly(path):
+    """Removes a file if it is there; a missing one is no error."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def atomic_rename(src, dst):
     """Moves a finished temp file into place (same file system)."""
     old = _block_signals()

@@ -1,9 +1,9 @@
 """contend.plot — csv/, plots/ and report.md of a run folder.
 
-regenerate(run_dir) reads gb/*.json and meta.json (contend_results), writes
+regenerate(run_dir) reads gb/*.json and meta.json (contend.results), writes
 the flat tables under csv/, draws every figure with the gnuplot programs in
 the repository's plots/*.gp (one per kind of figure; data passed as CSV
-files and -e variables), and writes report.md. Standard library only.
+files and variables, through contend.gnuplot), and writes report.md.
 """
 
 import concurrent.futures
@@ -458,22 +458,15 @@ class Plotter:
         rc, err = gnuplot_run(gnuplot.script(v, gnuplot.program(fig.program)), gp, cwd=run_dir,
                               timeout=120)
         if rc is None:
-            _unlink(tmp)
+            cio.unlink_quietly(tmp)
             return fig, ext, "gnuplot did not run: %s" % err
         # gnuplot warns (exit 0) about series without points: not failures.
         if rc != 0 or not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
-            _unlink(tmp)
+            cio.unlink_quietly(tmp)
             msg = " ".join(l.strip() for l in err.splitlines() if l.strip())[-300:]
             return fig, ext, "gnuplot failed (%s): %s" % (fig.program, msg or "no output")
         cio.atomic_rename(tmp, final)
         return fig, ext, None
-
-
-def _unlink(p):
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
 
 
 def c2c_pair(inst):

@@ -1,8 +1,10 @@
 """contend.results — read contend run folders; shared by sweep, plot and compare.
 
-A run folder (DESIGN "Results") holds Google Benchmark JSON in gb/*.json and
-a meta.json. This module turns the JSON into records and flat tables and
-never looks at code: it reads result files only. Standard library only.
+A run folder (DESIGN "Results") holds Google Benchmark JSON in gb/*.json (or
+gb/*.json.gz) and a meta.json. This module turns the JSON into records
+(contend.tables makes the flat tables of them) and
+never looks at code: it reads result files only (scipy for the Student t
+quantile of confidence intervals).
 
 Names follow `family/impl/param:value/.../threads:N/place:POLICY`; Google
 Benchmark may append its own suffixes (`/manual_time`, `/repeats:N`, ...),

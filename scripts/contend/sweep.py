@@ -61,7 +61,7 @@ import time
 from . import host as chost, io as cio, meta as cmeta, plot as cplot, report as creport
 from .host import (allowed_cpus, cpu_model_fallback, git_info, host_info, libraries,
                    run_quiet, toolchain, topology_counts)
-from .sweep_step import (REPO, Interrupted, Sweep, UsageError, _unlink, fmt_time, rel, say,
+from .sweep_step import (REPO, Interrupted, Sweep, UsageError, fmt_time, rel, say,
                          shell_join, step_cost)
 from .host import cpulist, hwloc_mask  # noqa: F401 (the tests use them from here)
 from .sweep_step import ere_escape, exact_regex  # noqa: F401
@@ -196,7 +196,7 @@ def writable_folder(path, flag):
             os.fsync(fd)
         finally:
             os.close(fd)
-            _unlink(probe)
+            cio.unlink_quietly(probe)
     except OSError as e:
         raise UsageError("%s %s: cannot write there: %s" % (flag, path, e.strerror or e))
     finally:
@@ -245,7 +245,7 @@ def main(argv):
         where = ""
         if sw.run_dir and sw.step:
             for ext in (".json", ".log"):
-                _unlink(os.path.join(sw.run_dir, "gb", sw.step + ext))
+                cio.unlink_quietly(os.path.join(sw.run_dir, "gb", sw.step + ext))
         if sw.run_dir:
             where = "; finished steps are kept: scripts/sweep --resume %s once there is room" \
                 % shlex.quote(rel(sw.run_dir))
@@ -279,7 +279,7 @@ def main(argv):
                 if os.path.isdir(p):
                     shutil.rmtree(p, ignore_errors=True)
                 else:
-                    _unlink(p)
+                    cio.unlink_quietly(p)
             say("interrupted before any result was written")
         return 130
 
@@ -429,7 +429,7 @@ def run(sw, opts):
         try:
             result = sw.run_step(exe, settings, step, k, len(todo), progress)
         finally:
-            _unlink(os.path.join(sw.run_dir, ".tmp-gb-%s.json" % step["name"]))
+            cio.unlink_quietly(os.path.join(sw.run_dir, ".tmp-gb-%s.json" % step["name"]))
         rec.clear()
         rec.update(result)
         sw.write_meta()
@@ -498,7 +498,7 @@ def export_topology(sw, path, fmt):
     shown = [tool, "--of", fmt, "topology." + fmt]
     sw.log_cmd(shown)
     if rc != 0 or not os.path.exists(path) or os.path.getsize(path) == 0:
-        _unlink(path)
+        cio.unlink_quietly(path)
         say("%s failed: %s" % (shell_join(shown), (err.strip().splitlines() or ["?"])[-1]))
         return False
     return True

@@ -55,13 +55,6 @@ def fmt_time(s):
 
 # ------------------------------------------------------------------ args
 
-def _unlink(p):
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
-
-
 def kill_group(p):
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
@@ -313,7 +306,7 @@ class Sweep:
             shown[0] = rel(shown[0])
             record["commands"].append(shell_join(shown))
             self.log_cmd(shown)
-            _unlink(tmp)
+            cio.unlink_quietly(tmp)
             rc, hung, seen, lines = self._invoke(cmd, step, k, n, progress, bench_limit,
                                                  invoke_names, t_step, t_step + step_limit)
             log_lines.extend(lines)
@@ -326,7 +319,7 @@ class Sweep:
                         doc = cr.salvage_truncated(f.read())
                 except OSError:
                     doc = None
-            _unlink(tmp)
+            cio.unlink_quietly(tmp)
             got = set()
             if doc:
                 context = context or doc.get("context")

@@ -1,13 +1,12 @@
 #!/usr/bin/python3
 """Tests of scripts/python-peers: names, Google Benchmark JSON, counters,
-checks that fire, bad input, placement policies on a synthetic sysfs.
+checks that fire, bad input, placement from contend-bench --plan (its
+golden table, and this machine when contend-bench is built).
 
 Runs the script with tiny durations (a few seconds in all). Standard
 library only: /usr/bin/python3 -m unittest scripts/tests/test_python_peers.py
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import math
 import os

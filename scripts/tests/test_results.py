@@ -13,7 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-from contend import host as chost, plot as contend_plot, results as cr, tables as ct  # noqa: E402
+from contend import host as chost, meta as cmeta, plot as contend_plot, results as cr, tables as ct  # noqa: E402
 
 FIX = os.path.join(HERE, "fixtures")
 RUN_A = os.path.join(FIX, "run-a")
@@ -168,6 +168,62 @@ class LoadTest(unittest.TestCase):
         s = inst.stat("ops_per_s")
         self.assertEqual(s["n"], 3)
         self.assertLess(s["lo"], s["mean"])
+
+
+class GzipTest(TempRun):
+    """A committed reference run keeps gb/*.json gzip-compressed: it loads,
+    and plots to the same tables, as the plain JSON does."""
+
+    def test_same_run(self):
+        import gzip
+        plain = cr.load_run(self.run_dir)
+        gb = os.path.join(self.run_dir, "gb")
+        for f in os.listdir(gb):
+            p = os.path.join(gb, f)
+            with open(p, "rb") as src, gzip.open(p + ".gz", "wb") as dst:
+                dst.write(src.read())
+            os.unlink(p)
+        packed = cr.load_run(self.run_dir)
+        self.assertEqual(list(packed.instances), list(plain.instances))
+        self.assertEqual([f + ".gz" for f in plain.files], packed.files)
+        for k, inst in plain.instances.items():
+            self.assertEqual(packed.instances[k].reps, inst.reps)
+
+    def test_corrupt_gzip(self):
+        p = os.path.join(self.run_dir, "gb", "x.json.gz")
+        with open(p, "wb") as f:
+            f.write(b"\x1f\x8b not gzip")
+        with self.assertRaises(cr.ResultsError) as c:
+            cr.load_run(self.run_dir)
+        self.assertIn("x.json.gz", str(c.exception))
+
+
+class MetaTest(unittest.TestCase):
+    """One accessor for meta.json and the context; old spellings still read."""
+
+    def test_current_layout(self):
+        meta = {"host": {"allowed_pus": "0-3", "pus": 4}, "started": "2026-11-25T03:34:21+0000",
+                "git": {"revision": "4d84a40e2ec3", "dirty": False},
+                "toolchain": {"compiler": "gcc 12"}, "libraries": {"google_benchmark": "1.7.1-1"}}
+        v = cmeta.value
+        self.assertEqual(v(meta, {}, "pu_list", cmeta.count_pu_list), 4)
+        self.assertEqual(v(meta, {}, "revision"), "4d84a40e2ec3")
+        self.assertEqual(v(meta, {}, "date", cmeta.dated), "2026-11-25T03:34:21+0000")
+        self.assertEqual(v(meta, {}, "gb_version", cmeta.versioned), "1.7.1-1")
+        self.assertEqual(cmeta.recorded(meta, "pus"), 4)
+
+    def test_legacy_and_context(self):
+        old = {"platform_slug": "x-2pu-linux", "build": {"git_commit": "abc123"},
+               "cpus_allowed": [0, 1]}
+        ctx = {"contend_revision": "def456", "library_version": "v1.8.3", "compiler": "cc 12"}
+        v = cmeta.value
+        self.assertEqual(v(old, ctx, "platform"), "x-2pu-linux")
+        self.assertEqual(v(old, ctx, "revision"), "abc123")     # meta.json first
+        self.assertEqual(v({}, ctx, "revision"), "def456")
+        self.assertEqual(v(old, ctx, "pu_list", cmeta.count_pu_list), 2)
+        self.assertEqual(v(old, ctx, "gb_version", cmeta.versioned), "v1.8.3")
+        self.assertEqual(v(old, ctx, "compiler"), "cc 12")
+        self.assertIsNone(v({}, {}, "compiler"))
 
 
 class CsvTest(TempRun):

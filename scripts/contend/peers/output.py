@@ -80,7 +80,7 @@ def make_context(opts, topo, timer_ns, busy):
                                           ", ".join(platform.python_build())),
         "python_executable": sys.executable,
         "gil_switch_interval_s": "%g" % sys.getswitchinterval(),
-        "topology_source": "sysfs (python-peers; no hwloc)",
+        "topology_source": "hwloc, through contend-bench --plan (compact, scatter)",
         "timer": "time.perf_counter_ns (CLOCK_MONOTONIC)",
         "busy_loop": busy.describe(),
     }
