@@ -1,5 +1,10 @@
 """contend.peers.queues — queue.Queue(maxsize=N): producers and consumers, pairs, ping-pong."""
 
+# Each worker is one function with its loop written out, and the methods
+# it calls bound to locals before the loop: in CPython a shared helper
+# called per operation costs about as much as a queue operation itself,
+# so the workloads repeat these few lines instead of sharing them.
+
 import os
 import queue
 import threading
