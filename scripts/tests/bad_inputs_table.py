@@ -30,7 +30,7 @@ WIDTH = 160
 
 
 def shorten(text, tmp=None):
-    text = tb.cr.printable(text)
+    text = tb.cio.printable(text)
     if tmp:
         text = text.replace(os.path.realpath(tmp), "$TMP").replace(tmp, "$TMP")
     text = text.replace(tb.FIX + "/", "fixtures/").replace(tb.ROOT + "/", "")
@@ -128,7 +128,7 @@ def main(argv):
             return 2
         head, rest = doc.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
-        tb.cr.atomic_write_text(tb.DOC, head + BEGIN + "\n" + table + END + tail)
+        tb.cio.atomic_write_text(tb.DOC, head + BEGIN + "\n" + table + END + tail)
     else:
         sys.stdout.write(table)
     print("%d cases: %s; %d failed%s" % (

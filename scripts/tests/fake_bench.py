@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A stand-in for contend-bench that scripts/sweep can drive in tests.
 
-Speaks the same flags (--list, --threads, --place, --duration and the
+Speaks the same flags (--list, --plan, --threads, --place, --duration and the
 --benchmark_* ones the sweep uses), prints Google Benchmark-style console
 lines and writes Google Benchmark 1.7.1-shaped JSON incrementally (as the
 real JSON reporter does, so a killed run leaves a truncated file).
@@ -64,10 +64,13 @@ def names(threads, places):
 def main(argv):
     opts = {"threads": "1,2", "place": "compact", "duration": "0.01",
             "benchmark_repetitions": "1"}
-    listing = False
+    listing = plan = False
     for a in argv:
         if a == "--list":
             listing = True
+            continue
+        if a == "--plan":
+            plan = True
             continue
         m = re.match(r"^--([a-z_]+)=(.*)$", a)
         if not m:
@@ -80,6 +83,15 @@ def main(argv):
             f.write(json.dumps(argv) + "\n")
     threads = parse_list(opts["threads"])
     places = opts["place"].split(",")
+    if plan:        # contend-bench --plan's layout: the allowed PUs in order
+        pus = sorted(os.sched_getaffinity(0))
+        for p in places:
+            for t in threads:
+                print("\nplace:%s threads:%d" % (p, t))
+                print("  thread    PU  core    L3  NUMA  package")
+                for i in range(t):
+                    print("  %6d %5d %5d %5d %5d %8d" % (i, pus[i % len(pus)], 0, 0, 0, 0))
+        return 0
     all_names = names(threads, places)
     flt = opts.get("benchmark_filter")
     if flt:

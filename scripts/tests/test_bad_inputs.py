@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 ROOT = os.path.dirname(SCRIPTS)
 sys.path.insert(0, SCRIPTS)
-import contend_results as cr  # noqa: E402
+from contend import io as cio, results as cr  # noqa: E402
 
 PY = sys.executable
 TOOLS = {t: os.path.join(SCRIPTS, t) for t in ("sweep", "plot", "compare", "python-peers")}

@@ -372,7 +372,12 @@ class PuFallback(unittest.TestCase):
 class Helpers(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.m = _load('compare_script', COMPARE)
+        sys.path.insert(0, str(ROOT / 'scripts'))
+        import types
+        from contend import compare_load, compare_render, compare_stats, meta
+        cls.m = types.SimpleNamespace()
+        for mod in (meta, compare_load, compare_stats, compare_render):
+            cls.m.__dict__.update(vars(mod))
 
     def test_thread_classes(self):
         tc = self.m.thread_classes

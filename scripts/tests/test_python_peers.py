@@ -1,13 +1,12 @@
 #!/usr/bin/python3
 """Tests of scripts/python-peers: names, Google Benchmark JSON, counters,
-checks that fire, bad input, placement policies on a synthetic sysfs.
+checks that fire, bad input, placement from contend-bench --plan (its
+golden table, and this machine when contend-bench is built).
 
 Runs the script with tiny durations (a few seconds in all). Standard
 library only: /usr/bin/python3 -m unittest scripts/tests/test_python_peers.py
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import math
 import os
@@ -34,15 +33,15 @@ NAME_RE = re.compile(
 
 
 def load_module():
-    loader = importlib.machinery.SourceFileLoader("python_peers", SCRIPT)
-    spec = importlib.util.spec_from_loader("python_peers", loader)
-    mod = importlib.util.module_from_spec(spec)
-    old, sys.dont_write_bytecode = sys.dont_write_bytecode, True    # no .pyc in scripts/
-    try:
-        loader.exec_module(mod)
-    finally:
-        sys.dont_write_bytecode = old
-    return mod
+    """The python-peers package, its modules' names in one namespace."""
+    sys.path.insert(0, os.path.join(HERE, ".."))
+    import types
+    from contend import host
+    from contend.peers import benches, cli, common, output, placement, team
+    ns = types.SimpleNamespace()
+    for mod in (host, common, team, placement, benches, output, cli):
+        ns.__dict__.update({k: v for k, v in vars(mod).items() if not k.startswith("__")})
+    return ns
 
 
 def run(args, env=None, timeout=300):
@@ -181,7 +180,13 @@ class RunTest(unittest.TestCase):
             text = f.read()
         self.assertTrue(text.startswith('{\n  "context": {\n    "date": '))
         self.assertIn('\n  "benchmarks": [\n    {\n      "name": ', text)
-        self.assertRegex(text, r'"real_time": \d\.\d{16}e[+-]\d\d')
+        # Google Benchmark 1.7.1's key order in each run object.
+        first = json.loads(text)["benchmarks"][0]
+        self.assertEqual(list(first)[:8], ["name", "family_index", "per_family_instance_index",
+                                           "run_name", "run_type", "repetitions",
+                                           "repetition_index", "threads"])
+        self.assertEqual(list(first)[8:12], ["iterations", "real_time", "cpu_time",
+                                             "time_unit"])
 
 
 class ConsoleTest(unittest.TestCase):
@@ -252,44 +257,52 @@ class UnitTest(unittest.TestCase):
     def setUpClass(cls):
         cls.m = load_module()
 
-    def fake_sysfs(self, root):
-        """2 packages x 2 cores x 2 SMT; CPU i and i+4 are siblings."""
-        for cpu in range(8):
-            pkg, core = (cpu % 4) // 2, cpu % 2
-            t = os.path.join(root, "cpu%d" % cpu, "topology")
-            os.makedirs(t)
-            with open(os.path.join(t, "physical_package_id"), "w") as f:
-                f.write("%d\n" % pkg)
-            with open(os.path.join(t, "core_id"), "w") as f:
-                f.write("%d\n" % core)
-            c = os.path.join(root, "cpu%d" % cpu, "cache", "index3")
-            os.makedirs(c)
-            with open(os.path.join(c, "level"), "w") as f:
-                f.write("3\n")
-            with open(os.path.join(c, "shared_cpu_list"), "w") as f:
-                f.write("%s\n" % ("0-1,4-5" if pkg == 0 else "2-3,6-7"))
+    def test_plan_from_contend_bench(self):
+        """Placement reads contend-bench --plan's table (bench/placement's
+        golden output: the same text the real program prints)."""
+        golden = os.path.join(HERE, "..", "..", "bench", "placement", "tests", "plan_golden.txt")
+        with open(golden) as f:
+            text = f.read()
+        plans = self.m.parse_plan(text)
+        self.assertEqual(plans[("compact", 4)], [0, 1, 2, 3])
+        self.assertEqual(plans[("scatter", 4)], [0, 8, 16, 24])
+        self.assertEqual(plans[("none", 4)], [])
+        for (policy, n), pus in plans.items():
+            if policy != "none":
+                self.assertEqual(len(pus), n, (policy, n))
 
     def test_policies(self):
-        with tempfile.TemporaryDirectory() as d:
-            self.fake_sysfs(d)
-            topo = self.m.Topology(allowed=range(8), sysfs=d)
-            self.assertEqual(topo.plan("compact", 8), [0, 4, 1, 5, 2, 6, 3, 7])
-            self.assertEqual(topo.plan("compact", 3), [0, 4, 1])
-            self.assertEqual(topo.plan("scatter", 2), [0, 2])
-            self.assertEqual(topo.plan("scatter", 4), [0, 1, 2, 3])
-            self.assertEqual(topo.plan("scatter", 8), [0, 4, 1, 5, 2, 6, 3, 7])
-            self.assertEqual(topo.plan("scatter", 10), [0, 4, 1, 5, 2, 6, 3, 7, 0, 4])
-            self.assertEqual(topo.plan("none", 3), [-1, -1, -1])
-            self.assertEqual(topo.plan("cpus:6,1", 3), [6, 1, 6])
-            # Only allowed CPUs, each subtree weighted by them (as hwloc_distrib
-            # on the restricted topology): package 1 keeps one CPU of five.
-            part = self.m.Topology(allowed=[0, 1, 4, 5, 3], sysfs=d)
-            self.assertEqual(part.plan("scatter", 2), [0, 1])
-            self.assertEqual(part.plan("scatter", 5), [0, 4, 1, 5, 3])
-            self.assertEqual(part.plan("compact", 5), [0, 4, 1, 5, 3])
+        topo = self.m.Placement(allowed=[0, 1, 2, 3])
+        self.assertEqual(topo.plan("none", 3), [-1, -1, -1])
+        self.assertEqual(topo.plan("cpus:3,1", 3), [3, 1, 3])
+        topo._plans[("scatter", 2)] = [0, 2]
+        self.assertEqual(topo.plan("scatter", 2), [0, 2])
+
+    def test_plan_on_this_machine(self):
+        """compact and scatter as contend-bench places them, when it is built."""
+        try:
+            self.m.contend_bench()
+        except self.m.PlanError as e:
+            self.skipTest(str(e))
+        topo = self.m.Placement()
+        n = len(topo.allowed)
+        for policy in ("compact", "scatter"):
+            pus = topo.plan(policy, 2 * n)
+            self.assertEqual(len(pus), 2 * n)
+            self.assertEqual(sorted(set(pus)), topo.allowed)    # every PU, wrapped once
+            self.assertEqual(pus[n:], pus[:n])
+
+    def test_missing_contend_bench(self):
+        p = run(["--threads=1", "--place=compact", "--duration=0.01",
+                 "--benchmark_filter=^mutex/cpython_lock/cs_ns:0/"],
+                env={"CONTEND_BENCH": "/nonexistent/contend-bench"})
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("contend-bench", p.stderr)
+        self.assertEqual(p.stdout, "")
 
     def test_parse_places(self):
-        topo = self.m.Topology(allowed=[0, 1, 2, 3], sysfs="/nonexistent")
+        topo = self.m.Placement(allowed=[0, 1, 2, 3])
         self.assertEqual(self.m.parse_places("none,cpus:0,2,compact,cpus:1-3", topo),
                          ["none", "cpus:0,2", "compact", "cpus:1-3"])
         with self.assertRaises(self.m.UsageError):

@@ -13,8 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-import contend_plot  # noqa: E402
-import contend_results as cr  # noqa: E402
+from contend import host as chost, meta as cmeta, plot as contend_plot, results as cr, tables as ct  # noqa: E402
 
 FIX = os.path.join(HERE, "fixtures")
 RUN_A = os.path.join(FIX, "run-a")
@@ -67,7 +66,7 @@ class NameTest(unittest.TestCase):
         self.assertEqual(n.threads, 2)
 
     def test_figure_groups(self):
-        fg = cr.figure_group
+        fg = ct.figure_group
         # Producer/consumer shapes become line styles, cap a row of panels.
         self.assertEqual(fg(["pc:4x4", "cap:16", "mode:block"]), ("pc/mode:block", "cap:16", "PxP"))
         self.assertEqual(fg(["pc:1x7", "cap:1", "mode:try"]), ("pc/mode:try", "cap:1", "1xC"))
@@ -78,15 +77,15 @@ class NameTest(unittest.TestCase):
         self.assertEqual(fg(["pingpong", "cap:16"]), ("pingpong", "cap:16", "-"))
         self.assertEqual(fg(["cs_ns:50"]), ("-", "cs_ns:50", "-"))
         self.assertEqual(fg([]), ("-", "-", "-"))
-        self.assertEqual(sorted(["cap:1024", "cap:16", "cap:1"], key=cr.row_key),
+        self.assertEqual(sorted(["cap:1024", "cap:16", "cap:1"], key=ct.row_key),
                          ["cap:1", "cap:16", "cap:1024"])
 
     def test_platform_slug(self):
-        self.assertEqual(cr.platform_slug("AMD EPYC 7R13 Processor", 2, "Linux"),
+        self.assertEqual(chost.platform_slug("AMD EPYC 7R13 Processor", 2, "Linux"),
                          "amd-epyc-7r13-2pu-linux")
-        self.assertEqual(cr.platform_slug("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
+        self.assertEqual(chost.platform_slug("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
                                           96, "Linux"), "intel-xeon-platinum-8375c-96pu-linux")
-        self.assertEqual(cr.platform_slug(None, 1, "Linux"), "unknown-1pu-linux")
+        self.assertEqual(chost.platform_slug(None, 1, "Linux"), "unknown-1pu-linux")
 
 
 class LoadTest(unittest.TestCase):
@@ -171,6 +170,62 @@ class LoadTest(unittest.TestCase):
         self.assertLess(s["lo"], s["mean"])
 
 
+class GzipTest(TempRun):
+    """A committed reference run keeps gb/*.json gzip-compressed: it loads,
+    and plots to the same tables, as the plain JSON does."""
+
+    def test_same_run(self):
+        import gzip
+        plain = cr.load_run(self.run_dir)
+        gb = os.path.join(self.run_dir, "gb")
+        for f in os.listdir(gb):
+            p = os.path.join(gb, f)
+            with open(p, "rb") as src, gzip.open(p + ".gz", "wb") as dst:
+                dst.write(src.read())
+            os.unlink(p)
+        packed = cr.load_run(self.run_dir)
+        self.assertEqual(list(packed.instances), list(plain.instances))
+        self.assertEqual([f + ".gz" for f in plain.files], packed.files)
+        for k, inst in plain.instances.items():
+            self.assertEqual(packed.instances[k].reps, inst.reps)
+
+    def test_corrupt_gzip(self):
+        p = os.path.join(self.run_dir, "gb", "x.json.gz")
+        with open(p, "wb") as f:
+            f.write(b"\x1f\x8b not gzip")
+        with self.assertRaises(cr.ResultsError) as c:
+            cr.load_run(self.run_dir)
+        self.assertIn("x.json.gz", str(c.exception))
+
+
+class MetaTest(unittest.TestCase):
+    """One accessor for meta.json and the context; old spellings still read."""
+
+    def test_current_layout(self):
+        meta = {"host": {"allowed_pus": "0-3", "pus": 4}, "started": "2026-11-25T03:34:21+0000",
+                "git": {"revision": "4d84a40e2ec3", "dirty": False},
+                "toolchain": {"compiler": "gcc 12"}, "libraries": {"google_benchmark": "1.7.1-1"}}
+        v = cmeta.value
+        self.assertEqual(v(meta, {}, "pu_list", cmeta.count_pu_list), 4)
+        self.assertEqual(v(meta, {}, "revision"), "4d84a40e2ec3")
+        self.assertEqual(v(meta, {}, "date", cmeta.dated), "2026-11-25T03:34:21+0000")
+        self.assertEqual(v(meta, {}, "gb_version", cmeta.versioned), "1.7.1-1")
+        self.assertEqual(cmeta.recorded(meta, "pus"), 4)
+
+    def test_legacy_and_context(self):
+        old = {"platform_slug": "x-2pu-linux", "build": {"git_commit": "abc123"},
+               "cpus_allowed": [0, 1]}
+        ctx = {"contend_revision": "def456", "library_version": "v1.8.3", "compiler": "cc 12"}
+        v = cmeta.value
+        self.assertEqual(v(old, ctx, "platform"), "x-2pu-linux")
+        self.assertEqual(v(old, ctx, "revision"), "abc123")     # meta.json first
+        self.assertEqual(v({}, ctx, "revision"), "def456")
+        self.assertEqual(v(old, ctx, "pu_list", cmeta.count_pu_list), 2)
+        self.assertEqual(v(old, ctx, "gb_version", cmeta.versioned), "v1.8.3")
+        self.assertEqual(v(old, ctx, "compiler"), "cc 12")
+        self.assertIsNone(v({}, {}, "compiler"))
+
+
 class CsvTest(TempRun):
     def test_results_csv(self):
         contend_plot.regenerate(self.run_dir, gnuplot="/nonexistent/gnuplot")
@@ -205,7 +260,7 @@ class CsvTest(TempRun):
 
     def test_headline(self):
         run = cr.load_run(self.run_dir)
-        rows = {(r["family"], r["threads"]): r for r in cr.headline(run)}
+        rows = {(r["family"], r["threads"]): r for r in ct.headline(run)}
         m1 = rows[("mutex", 1)]
         self.assertEqual((m1["best"], m1["best_ct"], m1["best_peer"]),
                          ("ct_mutex", "ct_mutex", "pthread_mutex"))

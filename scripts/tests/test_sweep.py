@@ -21,7 +21,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-import contend_results as cr  # noqa: E402
+from contend import results as cr  # noqa: E402
 
 SWEEP = os.path.join(SCRIPTS, "sweep")
 FAKE = os.path.join(HERE, "fake_bench.py")
@@ -219,12 +219,7 @@ class FakeSweepTest(unittest.TestCase):
 
 
 def load_sweep_module():
-    from importlib.machinery import SourceFileLoader
-    import importlib.util
-    loader = SourceFileLoader("contend_sweep", SWEEP)
-    spec = importlib.util.spec_from_loader("contend_sweep", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
+    from contend import sweep as mod
     return mod
 
 

@@ -35,7 +35,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-import contend_results as cr  # noqa: E402
+from contend import results as cr  # noqa: E402
 
 SWEEP = os.path.join(SCRIPTS, "sweep")
 PY = sys.executable

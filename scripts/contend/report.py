@@ -1,0 +1,270 @@
+"""contend.report — a run folder's report.md and the headline tables."""
+
+import os
+import re
+
+from . import io as cio, tables as ct
+from .gnuplot import REPO
+
+def _md_escape(s):
+    return str(s).replace("|", "\\|")
+
+
+def headline_markdown(rows, pus):
+    out = ["| family | threads | best implementation | contend's best | best peer "
+           "| contend ÷ peer |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        t = "%d (%s)" % (r["threads"], r["label"]) if r["label"] != "1" else "1"
+        if not r["best"]:
+            out.append("| %s | %s | not measured | | | |" % (r["family"], t))
+            continue
+        best = "`%s`" % r["best"]
+        if r.get("best_ops"):
+            best += " %s" % ct.fmt_rate(r["best_ops"])
+        ratio = ct.fmt_ratio(r["ratio"])
+        if r["ratio"] is not None and r.get("wins"):
+            ratio += " (faster in %s workloads)" % r["wins"]
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            r["family"], t, best, "`%s`" % r["best_ct"] if r["best_ct"] else "—",
+            "`%s`" % r["best_peer"] if r["best_peer"] else "—", ratio))
+    return "\n".join(out)
+
+
+def headline_terminal(rows):
+    """The headline table for a terminal (under 100 columns)."""
+    # ASCII only: terminals and CI logs of any locale.
+    lines = ["%-8s %-10s %-36s %s" % ("family", "threads", "best", "contend / best peer")]
+    for r in rows:
+        t = "%d" % r["threads"] + ("" if r["label"] == "1" else " (%s)" % r["label"])
+        if not r["best"]:
+            lines.append("%-8s %-10s %s" % (r["family"], t, "not measured"))
+            continue
+        best = r["best"] + (" " + ct.fmt_rate(r["best_ops"]) if r.get("best_ops") else "")
+        if r["ratio"] is not None:
+            cmp_ = "%.2fx %s vs %s" % (r["ratio"], r["best_ct"], r["best_peer"])
+        elif r["best_ct"]:
+            cmp_ = "%s (no peer)" % r["best_ct"]
+        else:
+            cmp_ = "-"
+        lines.append(("%-8s %-10s %-36s %s" % (r["family"], t, best[:36], cmp_))[:99])
+    return "\n".join(lines)
+
+
+def _meta_table(meta):
+    host = meta.get("host") or {}
+    tool = meta.get("toolchain") or {}
+    libs = meta.get("libraries") or {}
+    git = meta.get("git") or {}
+    rows = []
+
+    def add(k, v):
+        if v not in (None, "", {}, []):
+            rows.append("| %s | %s |" % (k, _md_escape(v)))
+
+    add("CPU", host.get("cpu_model"))
+    if host.get("pus") is not None:
+        total = host.get("pus_total")
+        add("PUs / cores / packages / NUMA nodes", "%s / %s / %s / %s%s" % (
+            host.get("pus"), host.get("cores", "?"), host.get("packages", "?"),
+            host.get("numa_nodes", "?"),
+            " (the run's share; the machine has %s PUs)" % total
+            if total and total != host.get("pus") else ""))
+    add("SMT (PUs per core)", host.get("smt"))
+    add("L3 caches", host.get("l3_caches"))
+    add("allowed PUs", host.get("allowed_pus"))
+    add("OS", host.get("os"))
+    add("kernel", host.get("kernel"))
+    add("virtualization", host.get("virtualization"))
+    add("frequency governor", host.get("governor") or "not readable")
+    add("compiler", tool.get("compiler"))
+    add("meson / python", " / ".join(x for x in (tool.get("meson"), tool.get("python")) if x))
+    for k in sorted(libs):
+        add(k, libs[k])
+    if git:
+        add("git revision", "%s%s" % (git.get("revision", "?"), " (uncommitted changes)"
+                                      if git.get("dirty") else ""))
+    if not rows:
+        return "meta.json is missing or empty: the platform is unknown."
+    return "| | |\n|---|---|\n" + "\n".join(rows)
+
+
+def short_command(cmd):
+    """A command with a long exact-name --benchmark_filter shortened."""
+    def repl(m):
+        n = m.group(1).count("|") + 1
+        return "'--benchmark_filter=^(…%d names…)(/.*)?$'" % n
+    return re.sub(r"'--benchmark_filter=\^\(([^']{150,})\)\(/\.\*\)\?\$'", repl, cmd)
+
+
+def _gb_file(run, step):
+    """gb/STEP.json, or gb/STEP.json.gz where the run keeps it compressed."""
+    name = "gb/%s.json" % step
+    return name + ".gz" if name + ".gz" in run.files else name
+
+
+def _fmt_secs(s):
+    if s is None:
+        return ""
+    s = int(round(s))
+    return "%d:%02d" % (s // 60, s % 60)
+
+
+def write_report(run_dir, plotter, gnuplot_note=None):
+    run = plotter.run
+    meta = run.meta
+    out = []
+    out.append("# contend results — %s" % run.platform)
+    out.append("")
+    rid = meta.get("run_id") or os.path.basename(os.path.abspath(run_dir))
+    bits = ["run `%s`" % rid]
+    if meta.get("started"):
+        bits.append("started %s" % meta["started"])
+    if meta.get("profile"):
+        bits.append("profile `%s`" % meta["profile"])
+    settings = meta.get("settings") or {}
+    if settings.get("duration") is not None:
+        bits.append("%s s per benchmark" % settings["duration"])
+    if settings.get("repetitions"):
+        bits.append("%s repetition%s" % (settings["repetitions"],
+                                         "" if settings["repetitions"] == 1 else "s"))
+    out.append(", ".join(bits) + ".")
+    out.append("")
+    nbench = len(run.instances)
+    nfail = sum(1 for i in run.instances.values() if not i.ok)
+    out.append("%d benchmarks in %d result files; %d failed." % (nbench, len(run.files), nfail))
+    out.append("")
+
+    out.append("## Headline")
+    out.append("")
+    out.append("Per family, the implementation with the highest throughput at 1 thread, at "
+               "as many threads as PUs, and at four times that (oversubscribed). Each "
+               "implementation counts at its best placement; across a family's workloads "
+               "implementations are ranked by the geometric mean of their throughput relative "
+               "to each workload's best, and *contend ÷ peer* is the geometric mean of contend's "
+               "best (`ct_*`) over the best peer (above 1: contend is faster). Implementations "
+               "that lose updates are not ranked; baselines (`atomic`, `racy`, `fetch_add`, "
+               "`cas`) may rank best but are not peers.")
+    out.append("")
+    out.append(headline_markdown(plotter.headline, run.pus))
+    out.append("")
+
+    out.append("## Platform")
+    out.append("")
+    out.append(_meta_table(meta))
+    out.append("")
+    if os.path.exists(os.path.join(run_dir, "topology.png")):
+        out.append("![hwloc topology of the machine](topology.png)")
+        out.append("")
+        out.append("The machine as hwloc sees it (lstopo): packages, caches, cores and PUs with "
+                   "their OS indexes, which the `place:` policies and the heatmap use. "
+                   "`topology.xml` holds the same for `contend-bench --topology`.")
+        out.append("")
+
+    out.append("## What ran")
+    out.append("")
+    cmds = meta.get("commands") or []
+    if meta.get("sweep_command"):
+        out.append("Started as `%s`; it ran:" % meta["sweep_command"])
+        out.append("")
+    if cmds:
+        out.append("```")
+        out.extend(short_command(c) for c in cmds)
+        out.append("```")
+        if any(short_command(c) != c for c in cmds):
+            out.append("")
+            out.append("Filters listing benchmark names are shortened here; `meta.json` has "
+                       "every command in full.")
+        out.append("")
+    steps = meta.get("steps") or []
+    if steps:
+        out.append("| step | status | benchmarks | errors | time | result |")
+        out.append("|---|---|---|---|---|---|")
+        for s in steps:
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                s.get("name"), s.get("status"), s.get("benchmarks", ""),
+                s.get("errors", "") if s.get("errors") else "",
+                _fmt_secs(s.get("seconds")),
+                "`%s`" % _gb_file(run, s["name"]) if s.get("status") in ("ok", "partial")
+                else _md_escape(s.get("message", ""))))
+        out.append("")
+    if not cmds and not steps:
+        out.append("Result files: " + ", ".join("`%s`" % f for f in run.files))
+        out.append("")
+
+    out.append("## Figures")
+    out.append("")
+    if gnuplot_note:
+        out.append("**%s**" % gnuplot_note)
+        out.append("")
+    last_fam = None
+    for fam, group, figs, notes in plotter.sections:
+        if fam != last_fam:
+            out.append("### %s" % fam)
+            out.append("")
+            last_fam = fam
+        if group != "-":
+            out.append("#### %s · %s" % (fam, group))
+            out.append("")
+        for f in figs:
+            img = [d for d in f.drawn if d.endswith(".png")]
+            if img:
+                out.append("![%s](%s)" % (f.title, img[0]))
+                out.append("")
+                out.append("*%s.* %s" % (f.title, f.caption))
+            else:
+                out.append("*%s* — not drawn: %s" % (f.title, f.error or "gnuplot unavailable"))
+            if f.missing:
+                out.append("Not shown (no data): %s." % "; ".join(f.missing))
+            out.append("")
+        shown = notes if len(notes) <= 6 else notes[:5]
+        for n in shown:
+            out.append("- %s" % n)
+        if len(shown) < len(notes):
+            out.append("- … and %d more (see Failures below)" % (len(notes) - len(shown)))
+        if notes:
+            out.append("")
+
+    if plotter.workloads:
+        out.append("## All workloads")
+        out.append("")
+        out.append("Best implementation per workload and thread count (best placement), and "
+                   "contend's best over the best peer.")
+        out.append("")
+        out.append("| family | workload | threads | best | throughput | contend ÷ peer |")
+        out.append("|---|---|---|---|---|---|")
+        for r in plotter.workloads:
+            ratio = ct.fmt_ratio(r["ratio"])
+            if r["ratio"] is not None:
+                ratio += " (`%s` vs `%s`)" % (r["best_ct"], r["best_peer"])
+            out.append("| %s | %s | %s | `%s` | %s | %s |" % (
+                r["family"], _md_escape(r["workload"]), r["threads"], r["best"],
+                ct.fmt_rate(r["best_ops"]), ratio))
+        out.append("")
+
+    failed = [i for i in run.instances.values() if i.errors]
+    bad_steps = [s for s in steps if s.get("status") not in ("ok",)]
+    if failed or bad_steps:
+        out.append("## Failures")
+        out.append("")
+        for s in bad_steps:
+            out.append("- step `%s`: %s%s" % (s.get("name"), s.get("status"),
+                                              ": " + s["message"] if s.get("message") else ""))
+        for i in failed:
+            out.append("- `%s`: %s%s" % (i.key, i.errors[0],
+                                          "" if i.ok else " (no result)"))
+        out.append("")
+
+    out.append("## Files")
+    out.append("")
+    where = os.path.relpath(os.path.abspath(run_dir), REPO)
+    if where.startswith(".."):
+        where = "RUN_DIR"
+    out.append("`gb/*.json` Google Benchmark output (one file per step; `gb/*.log` the console "
+               "output of steps where something failed); `csv/results.csv` one row per benchmark (means and 95 % intervals), "
+               "`csv/repetitions.csv` every repetition, `csv/fig-*.csv` the data of each figure; "
+               "`plots/` the figures; `meta.json` platform, settings and commands. Redraw with "
+               "`scripts/plot " + where + "`.")
+    out.append("")
+    path = os.path.join(run_dir, "report.md")
+    cio.atomic_write_text(path, "\n".join(out))
+    return path

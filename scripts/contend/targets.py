@@ -1,0 +1,242 @@
+"""scripts/targets — contend's performance targets, measured in one run.
+
+Usage: scripts/targets RUN_DIR [--place POLICY] [--help]
+
+Reads a run folder written by scripts/sweep (gb/*.json, meta.json) and
+prints, as a markdown table, every performance target of
+docs/performance.md: contend's primitive against its peer *in that same
+run*, same placement (default compact), as the ratio of the medians over
+the run's repetitions. Thread counts are the run's PUs, 2x and 4x PUs.
+Then, for each row, the contend-bench filter that measures exactly it.
+
+Ratios: time and latency rows are contend / peer (below 1: contend
+faster); ops/s rows are contend / peer (above 1: contend faster); p99 and
+cpu/op are contend / peer (below 1: contend better). A row whose peer has
+no result (it failed or was not built) says so.
+
+Exit status: 0 table printed (whether targets are met or not); 2 bad
+usage or an unusable run folder. Standard library only.
+"""
+import os
+import statistics
+import sys
+
+from . import io as cio, results as cr
+
+PROG = "scripts/targets"
+
+
+class Missing(Exception):
+    """A benchmark the row needs has no result in the run."""
+
+
+def median(run, key, metric):
+    inst = run.instances.get(key)
+    vals = inst.values(metric) if inst is not None else []
+    if not vals:
+        raise Missing(key)
+    return statistics.median(vals)
+
+
+def fmt(v):
+    if 0.95 <= v < 1.05:
+        return "%.3f" % v       # near the usual bounds: enough digits to see the side
+    if v >= 100:
+        return "%.0f" % v
+    if v >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+class Table:
+    def __init__(self, run, place):
+        self.run = run
+        self.place = place
+        self.rows = []
+
+    def key(self, family, impl, workload, threads):
+        return "%s/%s/%s/threads:%d/place:%s" % (family, impl, workload, threads, self.place)
+
+    def add(self, primitive, workload, target, checks, filt, note=""):
+        """checks: list of (label, value function, bound, 'le'|'ge')."""
+        measured, met = [], True
+        for label, fn, bound, sense in checks:
+            try:
+                v = fn()
+            except Missing as e:
+                what = e.args[0].split("/")[1] if "/" in e.args[0] else e.args[0]
+                measured.append(("%s no result (%s)" % (label, what)).strip())
+                met = None if met is not False else False
+                continue
+            except ZeroDivisionError:
+                measured.append(("%s peer measured 0" % label).strip())
+                met = None if met is not False else False
+                continue
+            ok = v <= bound if sense == "le" else v >= bound
+            measured.append(("%s %s" % (label, fmt(v))).strip())
+            if not ok:
+                met = False
+        verdict = "yes" if met else "**no**" if met is False else "n/a"
+        self.rows.append((primitive, workload, target, ", ".join(measured), note, verdict, filt))
+
+    def ratio(self, family, a, b, workload, threads, metric):
+        return lambda: (median(self.run, self.key(family, a, workload, threads), metric)
+                        / median(self.run, self.key(family, b, workload, threads), metric))
+
+
+def build(run, place):
+    t = Table(run, place)
+    pus = run.pus or 1
+    counts = [pus, 2 * pus, 4 * pus]
+    esc = lambda s: s.replace("|", "\\|")
+    pl = "/place:%s$" % place
+
+    t.add("ct_mutex", "uncontended lock+unlock (time)", "≤ 1.05",
+          [("", t.ratio("mutex", "ct_mutex", "pthread_mutex", "cs_ns:0", 1, "real_time_ns"),
+            1.05, "le")],
+          "^mutex/(ct|pthread)_mutex/cs_ns:0/threads:1" + pl)
+    for cs in (0, 50):
+        for n in counts:
+            wl = "cs_ns:%d" % cs
+            t.add("ct_mutex", "cs_ns:%d, %d threads: ops/s, p99, cpu/op vs pthread_mutex" % (cs, n),
+                  "≥ 1, ≤ 1, ≤ 1.2",
+                  [("ops", t.ratio("mutex", "ct_mutex", "pthread_mutex", wl, n, "ops_per_s"), 1, "ge"),
+                   ("p99", t.ratio("mutex", "ct_mutex", "pthread_mutex", wl, n, "p99_ns"), 1, "le"),
+                   ("cpu", t.ratio("mutex", "ct_mutex", "pthread_mutex", wl, n, "cpu_per_op_ns"),
+                    1.2, "le")],
+                  "^mutex/(ct|pthread)_mutex/%s/threads:%d%s" % (wl, n, pl))
+    n = counts[-1]
+    for cs in (0, 50):
+        wl = "cs_ns:%d" % cs
+        for peer in ("ck_ticket", "ck_mcs", "ck_fas"):
+            t.add("ct_mutex", "cs_ns:%d, %d threads (4×PUs): ops/s vs %s" % (cs, n, peer), "≥ 5",
+                  [("", t.ratio("mutex", "ct_mutex", peer, wl, n, "ops_per_s"), 5, "ge")],
+                  "^mutex/(ct_mutex|%s)/%s/threads:%d%s" % (peer, wl, n, pl))
+    for d in (1, 4):
+        t.add("ct_rmutex", "depth %d, uncontended (time)" % d, "≤ 1.0",
+              [("", t.ratio("rmutex", "ct_rmutex", "pthread_rmutex", "depth:%d" % d, 1,
+                            "real_time_ns"), 1.0, "le")],
+              "^rmutex/(ct|pthread)_rmutex/depth:%d/threads:1%s" % (d, pl))
+    t.add("ct_event", "ping-pong round trip (time)", "≤ 0.5",
+          [("", t.ratio("event", "ct_event", "pthread_event", "pingpong", 2, "real_time_ns"),
+            0.5, "le")],
+          "^event/(ct|pthread)_event/pingpong/threads:2" + pl)
+    for n in counts:
+        t.add("ct_event", "broadcast to %d waiter%s (p50 time to the last wake)"
+              % (n - 1, "" if n == 2 else "s"), "≤ 1.0",
+              [("", t.ratio("event", "ct_event", "pthread_event", "broadcast", n, "p50_ns"),
+                1.0, "le")],
+              "^event/(ct|pthread)_event/broadcast/threads:%d%s" % (n, pl))
+    for k in (1, 2, pus, 2 * pus):
+        wl = "pc:%dx%d/cap:1024/mode:block" % (k, k)
+        n = 2 * k
+        if any(r[1].startswith("pc:%dx%d " % (k, k)) for r in t.rows):
+            continue
+        best = None
+        for fam, peer in (("ring", "ck_ring"), ("ring", "boost_queue"),
+                          ("queue", "tbb_bounded_queue")):
+            try:
+                v = median(run, t.key(fam, peer, wl, n), "ops_per_s")
+            except Missing:
+                continue
+            if best is None or v > best[1]:
+                best = (peer, v, fam)
+
+        def vs_best(best=best, wl=wl, n=n):
+            if best is None:
+                raise Missing("ring/lock-free peers")
+            return median(run, t.key("ring", "ct_ring", wl, n), "ops_per_s") / best[1]
+        t.add("ct_ring", "pc:%dx%d cap 1024 block: ops/s vs best of ck_ring, boost, tbb" % (k, k),
+              "≥ 1", [("", vs_best, 1, "ge")],
+              "^(ring|queue)/(ct_ring|ck_ring|boost_queue|tbb_bounded_queue)/%s/threads:%d%s"
+              % (wl, n, pl), note="best: %s" % best[0] if best else "")
+        t.add("ct_queue", "pc:%dx%d cap 1024 block: ops/s vs pthread_queue, vs cpython_queue"
+              % (k, k), "≥ 1, ≥ 20",
+              [("pthread", t.ratio("queue", "ct_queue", "pthread_queue", wl, n, "ops_per_s"),
+                1, "ge"),
+               ("cpython", t.ratio("queue", "ct_queue", "cpython_queue", wl, n, "ops_per_s"),
+                20, "ge")],
+              "^queue/(ct|pthread)_queue/%s/threads:%d%s" % (wl, n, pl))
+
+    def shim_gap():
+        s = run.instances.get("shim/overhead/shim")
+        nat = run.instances.get("shim/overhead/native")
+        if s is None or nat is None or not s.values("real_time_ns"):
+            raise Missing("shim/overhead")
+        return statistics.median(s.values("real_time_ns")) - \
+            statistics.median(nat.values("real_time_ns"))
+    t.add("shim", "empty loop: ns/iteration over native", "< 0.5 ns",
+          [("", shim_gap, 0.5, "le")], "^shim/")
+    return t, [esc(r[6]) for r in t.rows]
+
+
+def render(run, place, t, filters):
+    out = []
+    out.append("| primitive | workload | target | measured | note | met |")
+    out.append("|---|---|---|---|---|---|")
+    for r in t.rows:
+        out.append("| %s | %s | %s | %s | %s | %s |" % r[:6])
+    out.append("")
+    threads = sorted({1, 2} | {(run.pus or 1) * m for m in (1, 2, 4)})
+    out.append("Reproduce a row (same machine, one run, medians of 5 repetitions):")
+    out.append("")
+    out.append("```sh")
+    out.append("build/bench/contend-bench --place=%s --threads=%s --benchmark_repetitions=5 \\"
+               % (place, ",".join(str(n) for n in threads)))
+    out.append("    --benchmark_filter='FILTER'")
+    out.append("```")
+    out.append("")
+    out.append("(cpython_queue rows come from scripts/python-peers with the same filter.)")
+    out.append("")
+    out.append("| row | FILTER |")
+    out.append("|---|---|")
+    for i, (r, f) in enumerate(zip(t.rows, filters), 1):
+        out.append("| %d. %s, %s | `%s` |" % (i, r[0], r[1], f))
+    return "\n".join(out)
+
+
+def main(argv):
+    place = "compact"
+    args = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            print(__doc__.strip())
+            return 0
+        if a == "--place" and i + 1 < len(argv):
+            place = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("--place="):
+            place = a.split("=", 1)[1]
+        elif a.startswith("-"):
+            print("%s: unknown argument '%s' (try --help)" % (PROG, a), file=sys.stderr)
+            return 2
+        else:
+            args.append(a)
+        i += 1
+    if len(args) != 1:
+        print("%s: expected one run folder (try --help)" % PROG, file=sys.stderr)
+        return 2
+    cio.safe_stdio()
+    try:
+        run = cr.load_run(args[0])
+    except cr.ResultsError as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
+    if not any(inst.place == place for inst in run.instances.values()):
+        print("%s: --place %s: no result with that placement in %s" % (PROG, place, args[0]),
+              file=sys.stderr)
+        return 2
+    t, filters = build(run, place)
+    try:
+        print(render(run, place, t, filters))
+        sys.stdout.flush()
+    except BrokenPipeError:     # scripts/targets RUN | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def cli(argv):
+    sys.exit(main(argv))
