@@ -39,13 +39,13 @@ static void *producer(void *arg)
 {
 	long name = (long)(intptr_t)arg;
 	unsigned seed = (unsigned)name + (unsigned)time(NULL);
-	while (!ct_event_is_set(&event)) {
+	do {	/* at least one message each, however late this thread starts */
 		long message = atomic_fetch_add(&next_message, 1) + 1;
 		info("Producer %ld got message: %ld", name, message);
 		/* Blocks while full; never forever: the consumers run until the close below. */
 		ct_queue_put(&pipeline, (void *)(intptr_t)message);
 		sleep_ms(1 + rand_r(&seed) % 10);	/* the work of making the next one */
-	}
+	} while (!ct_event_is_set(&event));
 	info("Producer %ld received event. Exiting", name);
 	if (atomic_fetch_sub(&producers_left, 1) == 1)	/* the last one out */
 		ct_queue_close(&pipeline);
