@@ -10,13 +10,13 @@ FIFO scheduling) whose one node, with the machine's CPUs, is in two
 partitions standing for two node types. Then sweep-slurm runs tiny sweeps
 (two counter benchmarks, 0.01 s each) on three targets, one of which the
 test cancels while it is queued, and on one target with --repeat 2 (a job
-array). Every daemon, and any job process left, is stopped by its pid
+array) without --bench, so that each job builds contend-bench on the node. Every daemon, and any job process left, is stopped by its pid
 whatever happens (finally, atexit, SIGTERM/SIGINT/SIGHUP).
 
 Needs root (slurmd launches jobs; skipped, saying so, otherwise) and the
 Debian packages slurmctld, slurmd, slurm-client and munge, which
 scripts/deps installs: without them the test fails. Uses CONTEND_BENCH
-(set by meson) when built, else tests/fake_bench.py. About 30-60 s.
+(set by meson) when built, else tests/fake_bench.py. About a minute.
 """
 import atexit
 import json
@@ -284,10 +284,11 @@ class SweepSlurmTest(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="results-", dir=self.cluster.dir)
 
-    def sweep_slurm(self, args, timeout=240):
+    def sweep_slurm(self, args, timeout=240, env=None):
         p = subprocess.run([PY, SWEEP_SLURM] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=timeout,
-                           env=self.cluster.env, stdin=subprocess.DEVNULL, cwd=self.root)
+                           env=dict(self.cluster.env, **(env or {})),
+                           stdin=subprocess.DEVNULL, cwd=self.root)
         return p.returncode, p.stdout, p.stderr
 
     def session(self):
@@ -416,10 +417,15 @@ class SweepSlurmTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.root)),
                          sorted({"slurm"} | {os.path.basename(os.path.dirname(r)) for r in runs}))
 
-    def test_repeat_is_a_job_array(self):
+    def test_repeat_is_a_job_array_built_on_the_node(self):
+        # Without --bench each job builds contend-bench in $TMPDIR on its node.
+        tmpdir = tempfile.mkdtemp(prefix="tmp-", dir=self.cluster.dir)
+        args = bench_args()
+        del args[:2]
         rc, out, err = self.sweep_slurm(["a=fast", "--repeat", "2", "--poll", "0.5",
-                                         "--out", self.root] + bench_args())
+                                         "--out", self.root] + args, env={"TMPDIR": tmpdir})
         self.assertEqual(rc, 0, out + err)
+        self.assertEqual(os.listdir(tmpdir), [], "a job left its build folder")
         summary = load(os.path.join(self.session(), "summary.json"))
         (t,) = summary["targets"]
         jid = t["job"]
@@ -427,6 +433,9 @@ class SweepSlurmTest(unittest.TestCase):
         for x in t["tasks"]:
             self.assertEqual(x["state"], "done")
             self.check_run(x["run_dir"], "a", "fast", None, x["job"])
+            bench = load(os.path.join(x["run_dir"], "meta.json"))["bench"]
+            self.assertIn(os.path.join(os.path.basename(tmpdir), "contend-build-" + x["job"]),
+                          bench)
         self.assertEqual(len(set(summary["runs"])), 2)
         self.assertTrue(os.path.exists(os.path.join(summary["compare"], "compare.md")))
         self.assertIn("2 of 2 jobs done", out)
