@@ -365,11 +365,15 @@ def check_slurm():
                          "each machine" % missing[0])
 
 
-def check_targets(targets):
+def check_targets(targets, lenient=False):
     """Every partition exists (sinfo -h -p P lists it) and a plain-word
-    constraint is a feature of one of its nodes."""
+    constraint is a feature of one of its nodes. lenient (--print): when
+    Slurm does not answer, say so and check nothing."""
     for t in targets:
         rc, so, se = run_cmd(["sinfo", "-h", "-p", t.partition, "-o", "%P|%f"])
+        if rc != 0 and lenient:
+            say("partitions not checked (%s)" % last_line(se, "sinfo exit status %d" % rc))
+            return
         if rc != 0:
             raise UsageError("cannot ask Slurm about partition %s: %s"
                              % (t.partition, last_line(se, "sinfo exit status %d" % rc)))
@@ -656,7 +660,8 @@ class Waiter:
         task.shown = key
         task.state = state
         if state == "PENDING":
-            out("%s: queued (%s)" % (self.label(task), reason or "waiting"))
+            out("%s: queued%s" % (self.label(task), " (%s)" % reason
+                                  if reason and reason != "None" else ""))
         elif state == "RUNNING":
             out("%s: running on %s" % (self.label(task), task.node or "?"))
         elif state == "COMPLETING":
@@ -714,6 +719,9 @@ class Waiter:
             why.append("ended; Slurm no longer knows the job (no accounting needed, none read)")
         if res and res.get("message"):
             why.append(res["message"])
+        partial = os.path.join(self.session, ".tmp-%s-%s" % (task.target.name, task.key))
+        if not res and os.path.isdir(partial):
+            why.append("partial files kept in %s" % rel(partial))
         tail = output_tail(task.out_path)
         if tail:
             why.append("last output: %s" % tail[:200])
@@ -753,8 +761,12 @@ def run(opts):
     if not opts["print"]:
         check_slurm()
     if not opts["print"] or shutil.which("sinfo"):
-        check_targets(targets)
+        check_targets(targets, lenient=opts["print"])
     root = os.path.abspath(opts["out"] or os.path.join(REPO, "results"))
+    for what, path in (("--out", root), ("the checkout", REPO)):
+        if re.search(r"[\s%]", path):
+            raise UsageError("%s %s: a path with white space or '%%' cannot go into an "
+                             "#SBATCH line; use another folder" % (what, path))
     try:
         os.makedirs(root, exist_ok=True)
         session = new_session(root)
