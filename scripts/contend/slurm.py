@@ -582,7 +582,6 @@ class Task:
         self.state = "SUBMITTED"
         self.shown = None
         self.node = None
-        self.since = time.monotonic()
         self.started = None
         self.final = None               # "done", "failed"
         self.reason = None
