@@ -58,6 +58,7 @@ import signal
 import sys
 import tempfile
 import time
+from .slurm import add_job_facts
 from . import host as chost, io as cio, meta as cmeta, plot as cplot, report as creport
 from .host import (allowed_cpus, cpu_model_fallback, git_info, host_info, libraries,
                    run_quiet, toolchain, topology_counts)
@@ -360,6 +361,7 @@ def run(sw, opts):
             "libraries": libraries(), "git": git_info(), "bench": rel(exe),
             "commands": [], "steps": [],
         }
+        add_job_facts(sw.meta, say)     # inside a Slurm job: job id, node, CPU mask
         sw.write_meta()
 
     if opts["step_timeout"]:
