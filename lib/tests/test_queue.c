@@ -13,7 +13,6 @@
 #define SETTLE_NS (30 * 1000 * 1000ull)
 /* Timeout used for the ETIMEDOUT checks, and the upper bound we allow. */
 #define TIMEOUT_NS (50 * 1000 * 1000ull)
-#define TIMEOUT_SLACK 10
 
 static void *item_of(uintptr_t v)
 {
@@ -156,7 +155,7 @@ static void check_timeout_elapsed(const struct ci_queue_ops *impl, const char *o
 				  uint64_t t0, uint64_t timeout_ns)
 {
 	uint64_t elapsed = test_now_ns() - t0;
-	if (elapsed < timeout_ns || elapsed >= TIMEOUT_SLACK * timeout_ns) {
+	if (elapsed < timeout_ns || test_too_late(elapsed, timeout_ns)) {
 		fprintf(stderr, "%s: %s timed out after %" PRIu64 " ns, asked %" PRIu64 " ns\n",
 			impl->name, op, elapsed, timeout_ns);
 		exit(1);

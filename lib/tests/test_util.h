@@ -53,6 +53,19 @@ static inline uint64_t test_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A timed wait that took dt for a timeout of timeout_ns returned late by
+ * a bug (a missed deadline, a wait that restarts its timeout) rather than
+ * by scheduling: beyond 10x the timeout plus 250 ms. The absolute slack is
+ * for loaded machines (meson runs tests side by side on 2 CPUs, where a
+ * woken thread waits tens of ms for a CPU); the lower bound, never early,
+ * is checked exactly by the callers.
+ */
+static inline int test_too_late(uint64_t dt, uint64_t timeout_ns)
+{
+	return dt >= 10 * timeout_ns + 250000000u;
+}
+
 static inline void test_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
