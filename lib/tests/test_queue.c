@@ -11,7 +11,7 @@
 
 /* Long enough to tell "blocked" from "slow to start" on a loaded machine. */
 #define SETTLE_NS (30 * 1000 * 1000ull)
-/* Timeout used for the ETIMEDOUT checks, and the upper bound we allow. */
+/* Timeout used for the ETIMEDOUT checks (late: test_too_late). */
 #define TIMEOUT_NS (50 * 1000 * 1000ull)
 
 static void *item_of(uintptr_t v)
