@@ -215,10 +215,10 @@ static inline void ctb_record(struct ctb_worker *w, uint64_t ns)
 /* Records a latency that was not measured with two timer reads around it. */
 static inline void ctb_record_raw(struct ctb_worker *w, uint64_t ns) { ctb_hist_add(w->hist, ns); }
 
-/* Runs the statement once; times it when a sample is due. */
-#define CTB_TIMED(w, ...)                                          \
+/* Runs the statement once, timed and recorded when `sample` is true. */
+#define CTB_RUN_SAMPLED_(w, sample, ...)                           \
 	do {                                                       \
-		if (CTB_UNLIKELY(ctb_sample_due(w))) {             \
+		if (sample) {                                      \
 			uint64_t ctb_t0_ = ctb_now_ns();           \
 			__VA_ARGS__;                               \
 			ctb_record((w), ctb_now_ns() - ctb_t0_);   \
@@ -226,6 +226,9 @@ static inline void ctb_record_raw(struct ctb_worker *w, uint64_t ns) { ctb_hist_
 			__VA_ARGS__;                               \
 		}                                                  \
 	} while (0)
+
+/* Runs the statement once; times it when a sample is due. */
+#define CTB_TIMED(w, ...) CTB_RUN_SAMPLED_(w, CTB_UNLIKELY(ctb_sample_due(w)), __VA_ARGS__)
 
 /*
  * Runs the statement k times, timing the ones the sample countdown picks,
@@ -248,13 +251,7 @@ static inline void ctb_record_raw(struct ctb_worker *w, uint64_t ns) { ctb_hist_
 			if (ctb_left_ == 0)                                \
 				break;                                     \
 			/* countdown is 1: this op is the one to sample */ \
-			if (ctb_sample_rearm(w)) {                         \
-				uint64_t ctb_t0_ = ctb_now_ns();           \
-				__VA_ARGS__;                               \
-				ctb_record((w), ctb_now_ns() - ctb_t0_);   \
-			} else {                                           \
-				__VA_ARGS__;                               \
-			}                                                  \
+			CTB_RUN_SAMPLED_(w, ctb_sample_rearm(w), __VA_ARGS__); \
 			ctb_left_--;                                       \
 		}                                                          \
 	} while (0)

@@ -13,6 +13,7 @@
  * Bounded: a blocked call that close does not wake fails within 5 s.
  */
 #include "impls.h"
+#include "relax.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -34,13 +35,6 @@ static const char *row;	/* the row under test, for messages */
 			failures++;                                            \
 		}                                                              \
 	} while (0)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -102,8 +96,8 @@ static void test_close_wakes(const struct ci_queue_ops *ops, int get)
 	EXPECT(atomic_load(&c.rc) == -1, "%s on a %s queue returned %d instead of blocking",
 	       get ? "get" : "put", get ? "empty" : "full", atomic_load(&c.rc));
 	ops->close(q);
-	uint64_t until = now_ns() + 5000000000u;
-	while (atomic_load(&c.rc) == -1 && now_ns() < until)
+	uint64_t until = ct__now_ns() + 5000000000u;
+	while (atomic_load(&c.rc) == -1 && ct__now_ns() < until)
 		sleep_ms(1);
 	int rc = atomic_load(&c.rc);
 	if (rc == -1) {
@@ -150,9 +144,9 @@ static void test_single(const struct ci_queue_ops *ops)
 	printf("  %-20s capacity 4 holds %u\n", ops->name, n);
 
 	/* Full: a timed put times out, not too early. */
-	uint64_t t0 = now_ns();
+	uint64_t t0 = ct__now_ns();
 	rc = ops->put_for(q, item(n), 2000000);
-	uint64_t dt = now_ns() - t0;
+	uint64_t dt = ct__now_ns() - t0;
 	EXPECT(rc == ETIMEDOUT, "put_for on a full queue returned %d", rc);
 	EXPECT(dt >= 1900000, "put_for(2 ms) gave up after %llu ns", (unsigned long long)dt);
 
@@ -163,9 +157,9 @@ static void test_single(const struct ci_queue_ops *ops)
 		EXPECT(rc == 0 && it == item(i), "get %u: rc %d, item %p, expected %p", i, rc, it,
 		       item(i));
 	}
-	t0 = now_ns();
+	t0 = ct__now_ns();
 	rc = ops->get_for(q, &it, 2000000);
-	dt = now_ns() - t0;
+	dt = ct__now_ns() - t0;
 	EXPECT(rc == ETIMEDOUT, "get_for on an empty queue returned %d", rc);
 	EXPECT(dt >= 1900000, "get_for(2 ms) gave up after %llu ns", (unsigned long long)dt);
 
