@@ -253,6 +253,12 @@ def main(argv):
         say("cannot write %s%s" % (cio.os_error_text(e), where))
         return cio.os_error_status(e)
     except (KeyboardInterrupt, Interrupted):
+        if sw.child is not None and sw.child.poll() is None:
+            # The signal came between starting a step's program and
+            # watching it: stop it and drop what it began to write.
+            kill_group(sw.child)
+            if sw.run_dir and sw.step:
+                cio.unlink_quietly(os.path.join(sw.run_dir, ".tmp-gb-%s.json" % sw.step))
         if sw.tty:
             sys.stderr.write("\r\x1b[K")
         if sw.run_dir and sw.meta is not None:

@@ -453,9 +453,12 @@ class Sweep:
             p.stdout.close()
 
         th = threading.Thread(target=reader, daemon=True)
-        th.start()
         hung = False
         try:
+            # Inside the try: a signal while the reader starts (slow on a
+            # loaded machine) still stops the child, which would otherwise
+            # go on writing its temp file after the sweep has cleaned up.
+            th.start()
             while True:
                 try:
                     p.wait(timeout=0.25)
