@@ -8,6 +8,7 @@
  * the run's context as missing.
  */
 #include "adapters.h"
+#include "pool_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +94,9 @@ static void list(char *buf, size_t len, bool present)
 	for (size_t i = 0; i < ctb_queue_table_len; i++)
 		if ((ctb_queue_table[i] != NULL) == present)
 			append(buf, len, queue_names[i]);
+	for (size_t i = 0; i < cti_pool_table_len; i++)
+		if ((cti_pool_table[i] != NULL) == present)
+			append(buf, len, cti_pool_names[i]);
 }
 
 void ctb_impls_missing(char *buf, size_t len) { list(buf, len, false); }

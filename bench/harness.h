@@ -355,6 +355,7 @@ void ctb_register_mutex(void);
 void ctb_register_rmutex(void);
 void ctb_register_event(void);
 void ctb_register_queue(void);
+void ctb_register_pool(void);
 void ctb_register_overhead(void);
 void ctb_register_selftest(void);	/* hidden: CTB_TEST_DEADLOCK / CTB_TEST_VIOLATION */
 

@@ -449,6 +449,7 @@ int main(int argc, char **argv)
 	ctb_register_rmutex();
 	ctb_register_event();
 	ctb_register_queue();
+	ctb_register_pool();
 
 	if (ctb_registered_count() == 0) {
 		fprintf(stderr, PROG ": no benchmark matches%s%s\n",

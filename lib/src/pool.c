@@ -190,6 +190,25 @@ static ct_future *pop(ct_pool *p)
 	return f;
 }
 
+/*
+ * Takes f out of the queue if it is still queued (marks it RUNNING):
+ * true if the caller now runs it.
+ */
+static bool claim(ct_future *f)
+{
+	ct_pool *p = f->pool;
+	bool mine = false;
+	lock(&p->lock);
+	/* Under the lock: PENDING means still linked in p's queue. */
+	if ((atomic_load_explicit(&f->state, memory_order_relaxed) & F_MASK) == F_PENDING) {
+		unlink_locked(p, f);
+		atomic_fetch_or_explicit(&f->state, F_RUNNING, memory_order_relaxed);
+		mine = true;
+	}
+	unlock(&p->lock);
+	return mine;
+}
+
 /* Wakes one parked idle worker (n = 1) or all. */
 static void wake_workers(ct_pool *p, int32_t n)
 {
@@ -197,6 +216,27 @@ static void wake_workers(ct_pool *p, int32_t n)
 	 * queue (it re-reads pending under seq_cst anyway). */
 	atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_release);
 	ct__wake(&p->wake_seq, n);
+}
+
+/*
+ * Called after pending was incremented (submit) or after a worker took a
+ * task and saw more queued: wakes one parked worker unless a worker is
+ * spinning (it takes the task) or a wake is already on its way (`waking`:
+ * the woken worker clears it and, once it has taken a task, calls this
+ * again if more are queued). One wake system call per wake-up, not one per
+ * submit while the woken worker is still getting to a CPU.
+ */
+static void maybe_wake(ct_pool *p)
+{
+	/* seq_cst loads: see idle() and worker_main(). */
+	if (atomic_load_explicit(&p->spinning, memory_order_seq_cst) != 0 ||
+	    atomic_load_explicit(&p->sleepers, memory_order_seq_cst) == 0 ||
+	    atomic_load_explicit(&p->waking, memory_order_seq_cst) != 0)
+		return;
+	uint32_t zero = 0;
+	if (atomic_compare_exchange_strong_explicit(&p->waking, &zero, 1, memory_order_seq_cst,
+						    memory_order_relaxed))
+		wake_workers(p, 1);
 }
 
 /* ---- workers ------------------------------------------------------------ */
@@ -232,9 +272,23 @@ static void idle(ct_pool *p)
 	 * increment of pending and load of sleepers, one of the two sees
 	 * the other (store buffering). */
 	atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
-	if (atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0 && !is_shut(p))
+	/* Nor park while a wake is in flight (waking): it may have been
+	 * decided from a count that included a worker gone since, and the
+	 * worker it was meant for may be this one, announced after the wake
+	 * was sent. The clear below then lets the next submit wake again. */
+	if (atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0 && !is_shut(p) &&
+	    atomic_load_explicit(&p->waking, memory_order_seq_cst) == 0)
 		ct__wait(&p->wake_seq, seq, CT_DEADLINE_NONE);
 	atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
+	/*
+	 * Every announced worker clears the token on its way out, woken or
+	 * not, so a token never outlives the sleepers it was meant for.
+	 * seq_cst: a submit that saw waking == 1 did not wake anyone; its
+	 * increment of pending is ordered before this store, so this
+	 * worker's next take (or its next idle re-check) sees that task, and
+	 * a take that leaves more queued passes a wake on (worker_main).
+	 */
+	atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
 }
 
 static void *worker_main(void *arg)
@@ -244,6 +298,9 @@ static void *worker_main(void *arg)
 	for (;;) {
 		ct_future *f = pop(p);
 		if (f != NULL) {
+			/* More queued: pass a wake on (see maybe_wake). */
+			if (atomic_load_explicit(&p->pending, memory_order_seq_cst) != 0)
+				maybe_wake(p);
 			run(f);
 			continue;
 		}
@@ -296,6 +353,7 @@ int ct_pool_init(ct_pool *p, unsigned workers)
 	atomic_init(&p->spinning, 0);
 	atomic_init(&p->sleepers, 0);
 	atomic_init(&p->wake_seq, 0);
+	atomic_init(&p->waking, 0);
 	atomic_init(&p->live, workers);
 	p->nworkers = workers;
 	p->threads = ct__alloc(workers * sizeof(pthread_t));
@@ -383,9 +441,7 @@ static int submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
 	/* seq_cst: the submit side of the park handshake (see idle()). */
 	atomic_fetch_add_explicit(&p->pending, 1, memory_order_seq_cst);
 	unlock(&p->lock);
-	if (atomic_load_explicit(&p->spinning, memory_order_seq_cst) == 0 &&
-	    atomic_load_explicit(&p->sleepers, memory_order_seq_cst) != 0)
-		wake_workers(p, 1);
+	maybe_wake(p);
 	return 0;
 }
 
@@ -461,6 +517,13 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 	if (final(s))
 		return outcome(f, s, result);
+	/* Still queued: run it here rather than wait for a worker to get to
+	 * it (work inlining; any waiter, worker or not). Untimed waits only:
+	 * a timed wait cannot bound the task's length. */
+	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && claim(f)) {
+		run(f);
+		s = atomic_load_explicit(&f->state, memory_order_acquire);
+	}
 	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;
 	bool spun = false;
 	for (;;) {

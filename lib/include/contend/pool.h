@@ -27,7 +27,10 @@
  *   cancel_pending while it was still queued); then it never runs. Tasks
  *   start in submission order (one FIFO queue); they finish in any order.
  * - ct_future_wait returns once the task has returned (0, *result = its
- *   return value) or was cancelled (ECANCELED). What the task wrote happens
+ *   return value) or was cancelled (ECANCELED). ct_future_wait on a task
+ *   that no worker has started yet runs it in the waiting thread (so a
+ *   task may run on the thread that waits for it, not only on a worker);
+ *   ct_future_wait_for never does (it could not keep its timeout). What the task wrote happens
  *   before the return of a wait (or a ct_future_done that returns true, or
  *   a ct_completion_next that returns the future) that observes it done.
  *   Everything the submitter wrote before ct_pool_submit happens before the
@@ -80,13 +83,25 @@
  * idle worker first tries to become the pool's one spinner (`spinning`
  * 0 -> 1) and probes `pending` for CT_POOL_SPIN pauses; then it reads the
  * futex word `wake_seq`, announces itself in `sleepers` and re-reads
- * `pending` (and the shutdown flag) before parking on the value of
- * `wake_seq` it read. A submit links the future, increments `pending`,
+ * `pending`, the shutdown flag and `waking` before parking on the value
+ * of `wake_seq` it read. A submit links the future, increments `pending`,
  * and wakes one parked worker (bump `wake_seq`, futex wake) only when no
- * worker spins and some sleep. The increments and the loads that decide
- * are seq_cst, so either the submit sees the sleeper or the sleeper sees
- * the task (store-buffering): no task is left queued while every worker
- * sleeps.
+ * worker spins, some sleep, and no wake is already on its way (`waking`
+ * 0 -> 1; every worker leaving the idle path clears it). A worker that
+ * takes a task and sees more queued passes a wake on the same way, so a
+ * submit skipped because of a wake in flight is covered, and a worker
+ * stuck in a long task never holds up the others. So a stream of submits
+ * costs one wake system call per worker wake-up, not one per submit. The
+ * increments, the token and the loads that decide are seq_cst, so either
+ * the submit sees the sleeper or the sleeper sees the task
+ * (store-buffering): no task is left queued while a worker sleeps.
+ *
+ * Waiting: an untimed wait on a future that is still queued takes it out of the
+ * queue and runs it in the waiting thread (work inlining, as TBB's and
+ * .NET's waits do): the task runs exactly once either way, without the
+ * wake-up of a worker in the path. Otherwise a worker of the pool runs
+ * other queued tasks; then any waiter spins briefly and parks on the
+ * future's state.
  *
  * Futures: `state` is a futex word: CT_FUTURE_PENDING (queued),
  * _RUNNING, _DONE, _CANCELLED in the low bits, CT_FUTURE_WAITERS (a waiter
@@ -167,6 +182,7 @@ typedef struct ct_pool {
 	ct_atomic_u32 shut;		/* 1 once shut down (written under lock) */
 	ct_atomic_u32 spinning;		/* 1 while an idle worker spins */
 	ct_atomic_u32 sleepers;		/* idle workers announced to park */
+	ct_atomic_u32 waking;		/* 1: a wake is on its way to a worker */
 	ct_atomic_u32 wake_seq;		/* futex the idle workers park on */
 	ct_atomic_u32 live;		/* workers not yet exited (futex) */
 	unsigned nworkers;

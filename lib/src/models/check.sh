@@ -272,6 +272,8 @@ run_check pool  3 live   fail BUG_CHECK_FIRST
 run_check pool  3 safety fail BUG_SEQ_LATE
 run_check pool  3 safety fail BUG_SPIN_TRUST
 run_check pool  3 safety fail BUG_SUB_EARLY
+run_check pool  4 safety fail BUG_NO_PASS
+run_check pool  3 safety fail BUG_STALE_TOKEN
 
 elapsed=$(($(date +%s) - start))
 if [ "$failures" -ne 0 ]; then

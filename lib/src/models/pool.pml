@@ -21,6 +21,10 @@
  *   run's invalid-end-state check says the same.
  * - Exactly once: every task is taken by one worker (taken == TOTAL at the
  *   end, pending never negative: assertion at each take).
+ * - Tasks that never return: with two workers or more, one worker may stay
+ *   in a task for good (ghost `blocked`; it counts as finished). The other
+ *   workers must still get every other task: a pool must behave as its
+ *   number of threads, whatever its tasks do.
  * - Progress: LTL `terminates` under weak fairness.
  *
  * Modelling notes
@@ -39,6 +43,8 @@
  *   anywhere in the window (or none: it found nothing); only its result
  *   is used after the loop.
  * - Spurious futex returns: futex.pml's budget (SPURIOUS).
+ * - maybe_wake's three loads and CAS, and the token clear on the way out
+ *   of idle(), are seq_cst in pool.c; `waking` is one bit here.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
  *   BUG_CHECK_FIRST  the worker re-checks pending before announcing itself
@@ -52,6 +58,16 @@
  *                    spinning did not wake anybody
  *   BUG_SUB_EARLY    submit reads sleepers before it increments pending
  *                    (the wake decision moved above the link)
+ *   BUG_NO_PASS      a worker that takes a task and sees more queued does
+ *                    not pass a wake on: a submit that found a wake in
+ *                    flight (waking) woke nobody, and the woken worker
+ *                    stays in a task that never returns
+ *   BUG_STALE_TOKEN  the worker parks without looking at `waking`: a
+ *                    submit that decided to wake from a sleeper count that
+ *                    has gone stale (that worker saw the task and left)
+ *                    sets the token for nobody; a worker that announced
+ *                    after the wake parks, and later submits, seeing the
+ *                    token, wake no one
  */
 #ifndef NT
 #define NT 3
@@ -63,6 +79,11 @@
 #define ITEMS 2		/* tasks per submitter */
 #endif
 #define TOTAL (NSUB * ITEMS)
+#ifdef BUG_STALE_TOKEN
+#define WAKING_CHECK 1		/* BUG: parks whatever waking says */
+#else
+#define WAKING_CHECK (waking == 0)
+#endif
 
 #include "futex.pml"
 
@@ -70,6 +91,8 @@
 byte pending;		/* ct_pool.pending: queued tasks */
 bit shut;		/* ct_pool.shut */
 bit spinning;		/* ct_pool.spinning */
+bit waking;		/* ct_pool.waking: a wake is on its way */
+bit blocked;		/* ghost: a worker is stuck in its task for good */
 byte sleepers;		/* ct_pool.sleepers */
 byte wake_seq;		/* ct_pool.wake_seq (futex word) */
 byte taken;		/* ghost: tasks taken by workers */
@@ -90,6 +113,30 @@ inline wake_all()
 	futex_wake_all(FA_POOL)
 }
 
+/* maybe_wake() (pool.c): one wake in flight at a time. Locals: sp, sl. */
+inline maybe_wake()
+{
+	sp = spinning;			/* seq_cst loads */
+	if
+	:: sp == 0 -> sl = sleepers
+	:: else -> sl = 0
+	fi;
+	if
+	:: sl > 0 ->
+		atomic {		/* CAS waking 0 -> 1 */
+			if
+			:: waking == 0 -> waking = 1; sl = 1
+			:: else -> sl = 0
+			fi
+		};
+		if
+		:: sl == 1 -> wake_one()
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi
+}
+
 /* submit() (pool.c): link + pending++ under the lock, then decide. */
 proctype submitter(byte me)
 {
@@ -102,18 +149,14 @@ proctype submitter(byte me)
 		sl = sleepers;		/* BUG: decided before the link */
 		pending++;
 		sp = spinning;
-#else
-		pending++;		/* seq_cst RMW, under the lock */
-		sp = spinning;		/* seq_cst load */
-		if
-		:: sp == 0 -> sl = sleepers	/* seq_cst load */
-		:: else -> sl = 0
-		fi;
-#endif
 		if
 		:: sp == 0 && sl > 0 -> wake_one()
 		:: else -> skip
 		fi;
+#else
+		pending++;		/* seq_cst RMW, under the lock */
+		maybe_wake();
+#endif
 		i++
 	:: else -> break
 	od;
@@ -131,8 +174,8 @@ proctype submitter(byte me)
 /* worker_main() and idle() (pool.c). */
 proctype worker(byte me)
 {
-	byte seq, ret;
-	bit found, role;
+	byte seq, ret, sl;
+	bit found, role, sp, got;
 
 loop:
 	/* pop(): relaxed peek, then take under the lock */
@@ -140,10 +183,22 @@ loop:
 	:: pending > 0 ->
 		atomic {
 			if
-			:: pending > 0 -> pending--; taken++; assert(taken <= TOTAL)
-			:: else -> skip
+			:: pending > 0 -> pending--; taken++; assert(taken <= TOTAL); got = 1
+			:: else -> got = 0
 			fi
 		};
+#ifndef BUG_NO_PASS
+		/* more queued: pass a wake on (worker_main) */
+		if
+		:: got == 1 && pending > 0 -> maybe_wake()
+		:: else -> skip
+		fi;
+#endif
+		/* the task: returns, or (one worker, if another exists) never */
+		if
+		:: atomic { got == 1 && blocked == 0 && NT - NSUB > 1 -> blocked = 1 }; goto finish
+		:: else -> skip
+		fi;
 		goto loop
 	:: else -> skip
 	fi;
@@ -204,13 +259,17 @@ loop:
 #else
 	seq = wake_seq;			/* acquire load, first */
 	sleepers++;			/* seq_cst RMW: announce */
+	/* seq_cst re-checks: work, shutdown, or a wake in flight that may
+	 * have been meant for a worker gone already (then do not park: the
+	 * token is cleared below and the next submit wakes again) */
 	if
-	:: pending == 0 && shut == 0 ->	/* seq_cst re-check */
+	:: pending == 0 && shut == 0 && WAKING_CHECK ->
 		futex_wait(FA_POOL, wake_seq, seq, false, ret)
 	:: else -> skip
 	fi;
 #endif
 	sleepers--;
+	waking = 0;			/* seq_cst store, woken or not */
 	goto loop;
 finish:
 	done++
