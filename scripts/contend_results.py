@@ -45,7 +45,7 @@ _GB_SUFFIX = re.compile(
     r"repeats:\d+|iterations:\d+)$")
 
 FAMILY_ORDER = ("c2c", "atomic", "counter", "mutex", "rmutex", "event",
-                "queue", "ring", "shim")
+                "queue", "ring", "pool", "shim")
 
 _TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -684,7 +684,7 @@ def pc_shape(tok):
 
 # Workload parameters that become rows of panels in a figure (the first
 # one a workload has), so that e.g. every queue capacity shares a figure.
-ROW_PARAMS = ("cap", "cs_ns", "depth", "line")
+ROW_PARAMS = ("cap", "cs_ns", "depth", "line", "gap_us", "work_ns", "tasks")
 
 
 def figure_group(params):
