@@ -120,7 +120,7 @@
  * final state inside the completion's lock, so ct_completion_next never
  * returns a future that is not done.
  *
- * Memory: ct_future 64 bytes, ct_completion 48, ct_pool 128 plus one
+ * Memory (x86-64): ct_future 72 bytes, ct_completion 40, ct_pool 64 plus one
  * pthread_t per worker.
  */
 #ifndef CONTEND_POOL_H
