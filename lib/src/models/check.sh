@@ -266,9 +266,7 @@ run_check event 2 safety fail ROUNDS=3 BUG_GEN_WRAP
 run_check pool  3 safety pass
 run_check pool  3 live   pass
 run_check pool  4 safety pass NSUB=2 ITEMS=1
-run_check pool  3 safety pass ITEMS=3
 run_check pool  3 safety fail BUG_CHECK_FIRST
-run_check pool  3 live   fail BUG_CHECK_FIRST
 run_check pool  3 safety fail BUG_SEQ_LATE
 run_check pool  3 safety fail BUG_SPIN_TRUST
 run_check pool  3 safety fail BUG_SUB_EARLY
