@@ -24,14 +24,16 @@
  * ==========
  * - Every task whose submit returned 0 runs exactly once, unless it is
  *   cancelled first (ct_future_cancel returned true, or shutdown with
- *   cancel_pending while it was still queued); then it never runs. Tasks
- *   start in submission order (one FIFO queue); they finish in any order.
+ *   cancel_pending while it was still queued); then it never runs.
+ *   Workers start tasks in submission order (one FIFO queue), except that
+ *   a waiter may run the task it waits for ahead of older ones (below);
+ *   tasks finish in any order.
  * - ct_future_wait returns once the task has returned (0, *result = its
  *   return value) or was cancelled (ECANCELED). ct_future_wait on a task
  *   that no worker has started yet runs it in the waiting thread (so a
  *   task may run on the thread that waits for it, not only on a worker);
- *   ct_future_wait_for never does (it could not keep its timeout). What the task wrote happens
- *   before the return of a wait (or a ct_future_done that returns true, or
+ *   ct_future_wait_for never does (it could not keep its timeout). What
+ *   the task wrote happens before the return of a wait (or a ct_future_done that returns true, or
  *   a ct_completion_next that returns the future) that observes it done.
  *   Everything the submitter wrote before ct_pool_submit happens before the
  *   task starts.
@@ -44,8 +46,9 @@
  *   parent deadlocks, as in any pool. A task run this way runs on the
  *   waiter's stack: recursion depth grows with the nesting. A worker's
  *   ct_future_wait_for may return later than its timeout by the length of
- *   a task it ran meanwhile. Waits from threads outside the pool only wait
- *   (CPython's executor deadlocks on nested waits once every worker waits).
+ *   a task it ran meanwhile. Waits from threads outside the pool run no
+ *   other task (at most the awaited one, above). CPython's executor
+ *   deadlocks on nested waits once every worker waits.
  * - Cancellation (Python semantics): ct_future_cancel succeeds only while
  *   the task is queued; the future is then done at once, waits return
  *   ECANCELED and a completion it was submitted to returns it.
