@@ -341,6 +341,7 @@ void ctb_register_mutex(void);
 void ctb_register_rmutex(void);
 void ctb_register_event(void);
 void ctb_register_queue(void);
+void ctb_register_pool(void);
 void ctb_register_overhead(void);
 /* Test build only (contend-bench-selftest): CTB_TEST_DEADLOCK / CTB_TEST_VIOLATION. */
 void ctb_register_selftest(void);

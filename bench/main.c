@@ -518,6 +518,7 @@ static void register_all(void)
 	ctb_register_rmutex();
 	ctb_register_event();
 	ctb_register_queue();
+	ctb_register_pool();
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
  * weak reference alone keeps every built row.)
  */
 #include "impls.h"
+#include "pool_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +95,9 @@ static void list(char *buf, size_t len, bool present)
 	for (size_t i = 0; i < ci_queue_table_len; i++)
 		if ((ci_queue_table[i] != NULL) == present)
 			append(buf, len, queue_names[i]);
+	for (size_t i = 0; i < ci_pool_table_len; i++)
+		if ((ci_pool_table[i] != NULL) == present)
+			append(buf, len, ci_pool_names[i]);
 }
 
 void ci_impls_missing(char *buf, size_t len) { list(buf, len, false); }

@@ -62,7 +62,7 @@ static inline void ct__mutex_unlock_inline(ct_mutex *m)
 
 /*
  * Memory (alloc.c). Every allocation of the library goes through these two
- * (only ct_queue_init and ct_ring_init allocate), so tests can make them
+ * (ct_queue_init, ct_ring_init, ct_pool_init, ct_pool_map), so tests can make them
  * fail and count what is left.
  */
 void *ct__alloc(size_t size);	/* malloc, unless a test made it fail */

@@ -43,7 +43,7 @@ _GB_SUFFIX = re.compile(
     r"repeats:\d+|iterations:\d+)$")
 
 FAMILY_ORDER = ("c2c", "atomic", "counter", "mutex", "rmutex", "event",
-                "queue", "ring", "shim")
+                "queue", "ring", "pool", "shim")
 
 _TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 

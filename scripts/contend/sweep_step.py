@@ -254,8 +254,12 @@ class Sweep:
     def step_command(self, exe, settings, step, out_path, names):
         """The contend-bench command of a step; names: the benchmarks this
         invocation must run (None: all the step has)."""
+        duration = settings["duration"]
+        cap = (settings.get("family_duration_cap") or {}).get(step.get("family"))
+        if cap is not None:
+            duration = min(duration, cap)
         cmd = [exe, "--threads=" + settings["threads"], "--place=" + settings["places"],
-               "--duration=%g" % settings["duration"]]
+               "--duration=%g" % duration]
         whole = names is None or len(names) == len(step.get("names") or ())
         if whole and not settings.get("filter"):
             if step["kind"] == "bench":

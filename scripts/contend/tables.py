@@ -108,7 +108,7 @@ def pc_shape(tok):
 
 # Workload parameters that become rows of panels in a figure (the first
 # one a workload has), so that e.g. every queue capacity shares a figure.
-ROW_PARAMS = ("cap", "cs_ns", "depth", "line")
+ROW_PARAMS = ("cap", "cs_ns", "depth", "line", "gap_us", "work_ns", "tasks")
 
 
 def figure_group(params):

@@ -158,6 +158,50 @@ def build(run, place):
                 20, "ge")],
               "^queue/(ct|pthread)_queue/%s/threads:%d%s" % (wl, n, pl))
 
+    # ct_pool: vs the best C/C++ pool peer of the same run.
+    pool_peers = ("pthread_pool", "tbb_task_group", "omp_task", "glib_pool", "asio_pool")
+
+    def best_pool(workload, n, metric, better):
+        best = None
+        for peer in pool_peers:
+            try:
+                v = median(run, t.key("pool", peer, workload, n), metric)
+            except Missing:
+                continue
+            if best is None or better(v, best[1]):
+                best = (peer, v)
+        return best
+
+    for n in counts:
+        bp = best_pool("empty", n, "ops_per_s", lambda a, b: a > b)
+
+        def pool_vs(metric, bp=bp, n=n):
+            if bp is None:
+                raise Missing("pool/C and C++ peers")
+            return (median(run, t.key("pool", "ct_pool", "empty", n), metric)
+                    / median(run, t.key("pool", bp[0], "empty", n), metric))
+        t.add("ct_pool", "empty, %d workers: tasks/s and cpu/task vs the best C/C++ pool" % n,
+              "≥ 1.5, ≤ 1",
+              [("ops", lambda f=pool_vs: f("ops_per_s"), 1.5, "ge"),
+               ("cpu", lambda f=pool_vs: f("cpu_per_op_ns"), 1, "le")],
+              "^pool/[a-z_]+/empty/threads:%d%s" % (n, pl),
+              note="best: %s" % bp[0] if bp else "")
+        for g in (0, 10, 50, 1000):
+            wl = "roundtrip/gap_us:%d" % g
+            bl = best_pool(wl, n, "p50_ns", lambda a, b: a < b)
+
+            def rt_vs(bl=bl, wl=wl, n=n):
+                if bl is None:
+                    raise Missing("pool/C and C++ peers")
+                return median(run, t.key("pool", "ct_pool", wl, n), "p50_ns") / bl[1]
+            t.add("ct_pool", "roundtrip gap %d us, %d workers: p50 vs the best C/C++ pool" % (g, n),
+                  "≤ 1", [("", rt_vs, 1, "le")],
+                  "^pool/[a-z_]+/%s/threads:%d%s" % (wl, n, pl),
+                  note="best: %s" % bl[0] if bl else "")
+        t.add("ct_pool", "empty, %d workers: tasks/s vs cpython_pool" % n, "≥ 50",
+              [("", t.ratio("pool", "ct_pool", "cpython_pool", "empty", n, "ops_per_s"), 50, "ge")],
+              "^pool/(ct|cpython)_pool/empty/threads:%d%s" % (n, pl))
+
     def shim_gap():
         s = run.instances.get("shim/overhead/shim")
         nat = run.instances.get("shim/overhead/native")
@@ -186,7 +230,7 @@ def render(run, place, t, filters):
     out.append("    --benchmark_filter='FILTER'")
     out.append("```")
     out.append("")
-    out.append("(cpython_queue rows come from scripts/python-peers with the same filter.)")
+    out.append("(cpython_queue and cpython_pool rows come from scripts/python-peers with the same filter.)")
     out.append("")
     out.append("| row | FILTER |")
     out.append("|---|---|")

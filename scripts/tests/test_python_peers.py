@@ -28,7 +28,9 @@ NAME_RE = re.compile(
     r"|rmutex/cpython_rlock/depth:\d+"
     r"|event/cpython_event/(pingpong|broadcast|timed_wait)"
     r"|queue/cpython_queue/(pc:\d+x\d+/cap:\d+/mode:(block|try|timed)"
-    r"|pairs/cap:\d+|pingpong/cap:\d+))"
+    r"|pairs/cap:\d+|pingpong/cap:\d+)"
+    r"|pool/cpython_pool/(empty|roundtrip/gap_us:\d+|forkjoin|as_completed/tasks:\d+|fib:\d+"
+    r"|work_ns:\d+))"
     r"/threads:(?P<threads>\d+)/place:(none|compact|scatter|cpus:[0-9,-]+)$")
 
 

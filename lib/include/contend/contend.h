@@ -10,7 +10,8 @@
  *    never returns ETIMEDOUT).
  *  - Errors are returned as positive errno values. The library never sets
  *    errno, never prints (except the checked-build abort message), and never
- *    allocates on a fast path (only ct_queue_init / ct_ring_init allocate).
+ *    allocates on a fast path (only ct_queue_init / ct_ring_init,
+ *    ct_pool_init and ct_pool_map allocate).
  *  - No function is a cancellation point: pthread_cancel does not release
  *    a thread blocked in the library (the request stays pending until the
  *    thread reaches a cancellation point of its own). Release blocked
@@ -28,6 +29,7 @@
 #include <contend/event.h>
 #include <contend/queue.h>
 #include <contend/ring.h>
+#include <contend/pool.h>
 
 #ifdef __cplusplus
 extern "C" {

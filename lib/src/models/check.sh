@@ -1,6 +1,6 @@
 #!/bin/sh
-# check.sh — model-check the ct_mutex, ct_cond, ct_ring and ct_event
-# protocols with spin.
+# check.sh — model-check the ct_mutex, ct_cond, ct_ring, ct_event and
+# ct_pool (worker park / submit) protocols with spin.
 #
 # Runs every check in the table below: generates the verifier with
 # `spin -a` (plus the -D defines of the check), compiles pan.c, runs it and
@@ -164,7 +164,7 @@ run_check() {
 			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq,
 			# 3 = &r->not_empty.seq, 4 = &r->not_full.seq,
 			# 5 = &e->state) and the ring's ecwait[] spelled out
-			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|ecwait\[[01]\]|head|tail|closed|nsets|done) = [0-9]+$' \
+			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|ecwait\[[01]\]|head|tail|closed|nsets|done|pending|sleepers|taken) = [0-9]+$' \
 				"$dir/trail.out" | tr -d ' \t' | sed -E \
 				-e '/^parked\[[0-9]\]=0$/d' \
 				-e 's/^parked\[([0-9])\]=1$/thread \1 parked on m.state/' \
@@ -172,6 +172,7 @@ run_check() {
 				-e 's/^parked\[([0-9])\]=3$/thread \1 parked on not_empty.seq/' \
 				-e 's/^parked\[([0-9])\]=4$/thread \1 parked on not_full.seq/' \
 				-e 's/^parked\[([0-9])\]=5$/thread \1 parked on e.state/' \
+				-e 's/^parked\[([0-9])\]=6$/thread \1 parked on p.wake_seq/' \
 				-e 's/^ecwait\[0\]=/not_empty.waiters=/' \
 				-e 's/^ecwait\[1\]=/not_full.waiters=/' |
 				tr '\n' ',' | sed -e 's/,$//' -e 's/,/, /g')
@@ -259,6 +260,18 @@ run_check event 3 safety fail BUG_NO_GEN
 run_check event 2 safety fail BUG_NO_ANNOUNCE
 run_check event 2 safety fail TIMED=1 BUG_NO_RECHECK
 run_check event 2 safety fail ROUNDS=3 BUG_GEN_WRAP
+# pool: NSUB submitters (default 1) submitting ITEMS tasks each (default
+# 2), the other threads workers; submitter 0 waits until every task is
+# taken, then shuts the pool down. See pool.pml.
+run_check pool  3 safety pass
+run_check pool  3 live   pass
+run_check pool  4 safety pass NSUB=2 ITEMS=1
+run_check pool  3 safety fail BUG_CHECK_FIRST
+run_check pool  3 safety fail BUG_SEQ_LATE
+run_check pool  3 safety fail BUG_SPIN_TRUST
+run_check pool  3 safety fail BUG_SUB_EARLY
+run_check pool  4 safety fail BUG_NO_PASS
+run_check pool  3 safety fail BUG_STALE_TOKEN
 
 elapsed=$(($(date +%s) - start))
 if [ "$failures" -ne 0 ]; then

@@ -42,6 +42,7 @@
 #define FA_NOT_EMPTY 3	/* &r->not_empty.seq (ring.pml) */
 #define FA_NOT_FULL  4	/* &r->not_full.seq (ring.pml) */
 #define FA_EVENT     5	/* &e->state (event.pml) */
+#define FA_POOL      6	/* &p->wake_seq (pool.pml) */
 
 /* ct__wait / ct__requeue results */
 #define OK        0

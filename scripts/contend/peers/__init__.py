@@ -24,6 +24,12 @@ comparisons treat CPython as one more implementation:
                                                 and, for even t, (t/2)x(t/2) for t > 2
   queue/cpython_queue/pairs/cap:K/threads:N/place:P     every thread puts, then gets
   queue/cpython_queue/pingpong/cap:K/threads:2/place:P  round trip through two queues
+  pool/cpython_pool/{empty,roundtrip/gap_us:G,forkjoin,as_completed/tasks:64,fib:18,
+      work_ns:N}/threads:W/place:P
+                                                concurrent.futures.ThreadPoolExecutor
+                                                (max_workers=W) under bench/wl_pool.c's
+                                                workloads; fib is an "unsupported:" error
+                                                row (nested waits deadlock)
   Capacities 1, 16, 1024; cs_ns 0, 50, 1000; depths 1, 4, 16 (as contend-bench).
 
 Standard library plus numpy; run it with /usr/bin/python3 (CPython 3.11 on Debian 12).

@@ -7,6 +7,7 @@ import numpy
 from .common import CAPS, CFG, CS_NS, DEPTHS, MODES, TRIAL_GRACE_S
 from .events import wl_event_broadcast, wl_event_pingpong, wl_event_timed
 from .locks import wl_lock
+from .pools import pool_benchmarks
 from .queues import wl_queue_pairs, wl_queue_pc, wl_queue_pingpong
 from .team import TrialTimeout, jain
 
@@ -78,6 +79,7 @@ def all_benchmarks(threads, places, busy):
                 if t == 2:
                     add("queue", "cpython_queue", ["pingpong", "cap:%d" % cap], 2, p,
                         lambda d, cap=cap: wl_queue_pingpong(d, cap))
+    out += pool_benchmarks(threads, places, busy, Bench)
     return out
 
 

@@ -1,0 +1,683 @@
+/*
+ * pool.c — ct_pool: worker threads, a locked FIFO of the callers' futures,
+ * spin-then-futex parking, futures with helping waits, completions.
+ * The protocols and their guarantees are in contend/pool.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <contend/pool.h>
+
+#include "internal.h"
+#include "wait.h"
+
+/*
+ * Probes of `pending` by the idle worker that holds the spinning role
+ * before it parks. Each is one relaxed load plus a pause (~10 ns on the
+ * reference VM): ~40 us, longer than a futex wake-up there (~20 us round
+ * trip), so a stream of submits finds a worker awake and pays no wake.
+ */
+#ifndef CT_POOL_SPIN
+#define CT_POOL_SPIN 4000
+#endif
+
+/* Probes of a future's state by a waiter before it parks (~4 us). */
+#ifndef CT_FUTURE_SPIN
+#define CT_FUTURE_SPIN 400
+#endif
+
+/* Futures ct_pool_map keeps in flight (one allocation). */
+#define MAP_WINDOW 1024
+
+enum {
+	F_PENDING = CT_FUTURE_PENDING,
+	F_RUNNING = CT_FUTURE_RUNNING,
+	F_DONE = CT_FUTURE_DONE,
+	F_CANCELLED = CT_FUTURE_CANCELLED,
+	F_MASK = CT_FUTURE_STATE_MASK,
+	F_WAITERS = CT_FUTURE_WAITERS,
+	F_WAKING = CT_FUTURE_WAKING,
+};
+
+/* The pool whose worker the calling thread is (NULL: not a worker). */
+static _Thread_local ct_pool *self_pool;
+
+/*
+ * Spinning waiters of futures, process-wide, at most one per online CPU
+ * (as ct_event: extra spinners only take CPU from the thread they wait for).
+ */
+static atomic_int spinners;
+static atomic_int max_spinners;		/* 0 until first needed */
+
+static bool spin_slot_take(void)
+{
+	int max = atomic_load_explicit(&max_spinners, memory_order_relaxed);
+	if (max == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		max = n > 1 ? (int)n : 1;
+		atomic_store_explicit(&max_spinners, max, memory_order_relaxed);
+	}
+	/* Relaxed: a counter of permits; it orders nothing. */
+	if (atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed) < max)
+		return true;
+	atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
+	return false;
+}
+
+static void spin_slot_give(void)
+{
+	atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
+}
+
+static void lock(ct_mutex *m)
+{
+#ifdef CT_CHECKED
+	ct_mutex_lock(m);
+#else
+	ct__mutex_lock_inline(m);
+#endif
+}
+
+static void unlock(ct_mutex *m)
+{
+#ifdef CT_CHECKED
+	ct_mutex_unlock(m);
+#else
+	ct__mutex_unlock_inline(m);
+#endif
+}
+
+/* ---- futures ------------------------------------------------------------ */
+
+/* Released: final state (done or cancelled) and the finisher is gone. */
+static bool final(uint32_t s)
+{
+	return (s & F_MASK) >= F_DONE && !(s & F_WAKING);
+}
+
+/* Moves f from `from` (queued or running) to DONE or CANCELLED, wakes. */
+static void set_final(ct_future *f, uint32_t st)
+{
+	uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+	uint32_t next;
+	do {
+		next = st | ((s & F_WAITERS) ? F_WAKING : 0);
+		/* Release: the result (and the task's writes) are visible to a
+		 * waiter whose acquire load reads the final state. */
+	} while (!atomic_compare_exchange_weak_explicit(&f->state, &s, next, memory_order_release,
+							memory_order_relaxed));
+	if (next & F_WAKING) {
+		ct__wake(&f->state, CT_WAKE_ALL);
+		/* Release: the last touch of f. A waiter seeing this value may
+		 * free f at once; nothing below reads it. */
+		atomic_store_explicit(&f->state, st, memory_order_release);
+	}
+}
+
+/*
+ * Finishes f with result r as DONE or CANCELLED. With a completion, f is
+ * queued there and made final under the completion's lock: a consumer
+ * gets it only once final, and the completion is not touched after the
+ * unlock (a consumer may destroy it then).
+ */
+static void finish(ct_future *f, void *r, uint32_t st)
+{
+	ct_completion *c = f->completion;
+	f->result = r;
+	if (c == NULL) {
+		set_final(f, st);
+		return;
+	}
+	lock(&c->lock);
+	f->cnext = NULL;
+	if (c->tail != NULL)
+		c->tail->cnext = f;
+	else
+		c->head = f;
+	c->tail = f;
+	set_final(f, st);
+	/* Relaxed: the lock orders the list; seq only breaks a park. */
+	atomic_fetch_add_explicit(&c->seq, 1, memory_order_relaxed);
+	if (c->waiters > 0)
+		ct__wake(&c->seq, 1);
+	unlock(&c->lock);
+}
+
+/* Runs a dequeued future. */
+static void run(ct_future *f)
+{
+	finish(f, f->fn(f->arg), F_DONE);
+}
+
+/* ---- the queue (under p->lock) ----------------------------------------- */
+
+static void unlink_locked(ct_pool *p, ct_future *f)
+{
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		p->head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		p->tail = f->prev;
+	/* seq_cst: part of the park handshake only when incrementing; a
+	 * decrement can make no worker miss a task. */
+	atomic_fetch_sub_explicit(&p->pending, 1, memory_order_relaxed);
+}
+
+/* Takes the oldest queued future and marks it RUNNING; NULL if none. */
+static ct_future *pop(ct_pool *p)
+{
+	/* Relaxed peek: an empty queue is common for idle workers and
+	 * helpers; a task queued right after is seen on the next look. */
+	if (atomic_load_explicit(&p->pending, memory_order_relaxed) == 0)
+		return NULL;
+	lock(&p->lock);
+	ct_future *f = p->head;
+	if (f != NULL) {
+		unlink_locked(p, f);
+		/* Relaxed RMW: keeps a waiter's WAITERS bit; the lock orders
+		 * it against cancel, the final store publishes the rest. */
+		atomic_fetch_or_explicit(&f->state, F_RUNNING, memory_order_relaxed);
+	}
+	unlock(&p->lock);
+	return f;
+}
+
+/*
+ * Takes f out of the queue if it is still queued (marks it RUNNING):
+ * true if the caller now runs it.
+ */
+static bool claim(ct_future *f)
+{
+	ct_pool *p = f->pool;
+	bool mine = false;
+	lock(&p->lock);
+	/* Under the lock: PENDING means still linked in p's queue. */
+	if ((atomic_load_explicit(&f->state, memory_order_relaxed) & F_MASK) == F_PENDING) {
+		unlink_locked(p, f);
+		atomic_fetch_or_explicit(&f->state, F_RUNNING, memory_order_relaxed);
+		mine = true;
+	}
+	unlock(&p->lock);
+	return mine;
+}
+
+/* Wakes one parked idle worker (n = 1) or all. */
+static void wake_workers(ct_pool *p, int32_t n)
+{
+	/* Release: a parked worker that reads the new value also sees the
+	 * queue (it re-reads pending under seq_cst anyway). */
+	atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_release);
+	ct__wake(&p->wake_seq, n);
+}
+
+/*
+ * Called after pending was incremented (submit) or after a worker took a
+ * task and saw more queued: wakes one parked worker unless a worker is
+ * spinning (it takes the task) or a wake is already on its way (`waking`:
+ * the woken worker clears it and, once it has taken a task, calls this
+ * again if more are queued). One wake system call per wake-up, not one per
+ * submit while the woken worker is still getting to a CPU.
+ */
+static void maybe_wake(ct_pool *p)
+{
+	/* seq_cst loads: see idle() and worker_main(). */
+	if (atomic_load_explicit(&p->spinning, memory_order_seq_cst) != 0 ||
+	    atomic_load_explicit(&p->sleepers, memory_order_seq_cst) == 0 ||
+	    atomic_load_explicit(&p->waking, memory_order_seq_cst) != 0)
+		return;
+	uint32_t zero = 0;
+	if (atomic_compare_exchange_strong_explicit(&p->waking, &zero, 1, memory_order_seq_cst,
+						    memory_order_relaxed))
+		wake_workers(p, 1);
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+static bool is_shut(const ct_pool *p)
+{
+	return atomic_load_explicit(&((ct_pool *)p)->shut, memory_order_seq_cst) != 0;
+}
+
+/* Idle: spin (if the role is free), then park until a submit or shutdown. */
+static void idle(ct_pool *p)
+{
+	uint32_t zero = 0;
+	if (CT_POOL_SPIN > 0 &&
+	    atomic_compare_exchange_strong_explicit(&p->spinning, &zero, 1, memory_order_seq_cst,
+						    memory_order_relaxed)) {
+		bool found = false;
+		for (int i = 0; i < CT_POOL_SPIN && !found; i++) {
+			ct__cpu_relax();
+			found = atomic_load_explicit(&p->pending, memory_order_relaxed) != 0 ||
+				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+		}
+		/* seq_cst: a submit that read spinning == 1 did not wake
+		 * anyone; its increment of pending is then ordered before
+		 * this store, so the re-check below sees it. */
+		atomic_store_explicit(&p->spinning, 0, memory_order_seq_cst);
+		if (found)
+			return;
+	}
+	/* Read the futex word first: a wake after this read changes it. */
+	uint32_t seq = atomic_load_explicit(&p->wake_seq, memory_order_acquire);
+	/* seq_cst announce, then seq_cst re-check: with the submit's seq_cst
+	 * increment of pending and load of sleepers, one of the two sees
+	 * the other (store buffering). */
+	atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
+	/* Nor park while a wake is in flight (waking): it may have been
+	 * decided from a count that included a worker gone since, and the
+	 * worker it was meant for may be this one, announced after the wake
+	 * was sent. The clear below then lets the next submit wake again. */
+	if (atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0 && !is_shut(p) &&
+	    atomic_load_explicit(&p->waking, memory_order_seq_cst) == 0)
+		ct__wait(&p->wake_seq, seq, CT_DEADLINE_NONE);
+	atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
+	/*
+	 * Every announced worker clears the token on its way out, woken or
+	 * not, so a token never outlives the sleepers it was meant for.
+	 * seq_cst: a submit that saw waking == 1 did not wake anyone; its
+	 * increment of pending is ordered before this store, so this
+	 * worker's next take (or its next idle re-check) sees that task, and
+	 * a take that leaves more queued passes a wake on (worker_main).
+	 */
+	atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
+}
+
+static void *worker_main(void *arg)
+{
+	ct_pool *p = arg;
+	self_pool = p;
+	for (;;) {
+		ct_future *f = pop(p);
+		if (f != NULL) {
+			/* More queued: pass a wake on (see maybe_wake). */
+			if (atomic_load_explicit(&p->pending, memory_order_seq_cst) != 0)
+				maybe_wake(p);
+			run(f);
+			continue;
+		}
+		/* Shut down and nothing queued (pending read after shut:
+		 * submits after shut fail, so nothing can come). */
+		if (is_shut(p) && atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0)
+			break;
+		idle(p);
+	}
+	/* Release: the tasks this worker ran happen before a shutdown(wait)
+	 * that sees live reach 0. */
+	if (atomic_fetch_sub_explicit(&p->live, 1, memory_order_release) == 1)
+		ct__wake(&p->live, CT_WAKE_ALL);
+	return NULL;
+}
+
+/* ---- the pool ----------------------------------------------------------- */
+
+static unsigned allowed_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return (unsigned)n;
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void join_all(ct_pool *p, unsigned n)
+{
+	pthread_t *t = p->threads;
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+int ct_pool_init(ct_pool *p, unsigned workers)
+{
+	if (workers > CT_POOL_MAX_WORKERS)
+		return EINVAL;
+	if (workers == 0)
+		workers = allowed_cpus();
+	if (workers > CT_POOL_MAX_WORKERS)
+		workers = CT_POOL_MAX_WORKERS;
+	ct_mutex_init(&p->lock);
+	p->head = p->tail = NULL;
+	atomic_init(&p->pending, 0);
+	atomic_init(&p->shut, 0);
+	atomic_init(&p->spinning, 0);
+	atomic_init(&p->sleepers, 0);
+	atomic_init(&p->wake_seq, 0);
+	atomic_init(&p->waking, 0);
+	atomic_init(&p->live, workers);
+	p->nworkers = workers;
+	p->threads = ct__alloc(workers * sizeof(pthread_t));
+	if (p->threads == NULL)
+		return ENOMEM;
+	pthread_t *t = p->threads;
+	for (unsigned i = 0; i < workers; i++) {
+		int rc = pthread_create(&t[i], NULL, worker_main, p);
+		if (rc != 0) {
+			/* Stop the ones started: they see shut and exit. */
+			atomic_fetch_sub_explicit(&p->live, workers - i, memory_order_relaxed);
+			atomic_store_explicit(&p->shut, 1, memory_order_seq_cst);
+			wake_workers(p, CT_WAKE_ALL);
+			join_all(p, i);
+			ct__free(p->threads);
+			p->threads = NULL;
+			return EAGAIN;
+		}
+	}
+	return 0;
+}
+
+void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
+{
+	lock(&p->lock);
+	/* seq_cst: read by idle workers' re-check (see idle()). */
+	atomic_store_explicit(&p->shut, 1, memory_order_seq_cst);
+	if (cancel_pending) {
+		while (p->head != NULL) {
+			ct_future *f = p->head;
+			unlink_locked(p, f);
+			/* Under the pool lock: no worker can take it now. */
+			finish(f, NULL, F_CANCELLED);
+		}
+	}
+	unlock(&p->lock);
+	wake_workers(p, CT_WAKE_ALL);
+	if (!wait || self_pool == p)
+		return;
+	for (;;) {
+		/* Acquire: pairs with each worker's release decrement. */
+		uint32_t n = atomic_load_explicit(&p->live, memory_order_acquire);
+		if (n == 0)
+			break;
+		ct__wait(&p->live, n, CT_DEADLINE_NONE);
+	}
+}
+
+void ct_pool_destroy(ct_pool *p)
+{
+	ct_pool_shutdown(p, true, false);
+	if (p->threads != NULL) {
+		join_all(p, p->nworkers);
+		ct__free(p->threads);
+		p->threads = NULL;
+	}
+	ct_mutex_destroy(&p->lock);
+}
+
+unsigned ct_pool_workers(const ct_pool *p)
+{
+	return p->nworkers;
+}
+
+static int submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
+{
+	f->fn = fn;
+	f->arg = arg;
+	f->result = NULL;
+	f->pool = p;
+	f->next = NULL;
+	/* Relaxed: published by the unlock below. */
+	atomic_store_explicit(&f->state, F_PENDING, memory_order_relaxed);
+	lock(&p->lock);
+	if (atomic_load_explicit(&p->shut, memory_order_relaxed)) {
+		unlock(&p->lock);
+		return EPIPE;
+	}
+	f->prev = p->tail;
+	if (p->tail != NULL)
+		p->tail->next = f;
+	else
+		p->head = f;
+	p->tail = f;
+	/* seq_cst: the submit side of the park handshake (see idle()). */
+	atomic_fetch_add_explicit(&p->pending, 1, memory_order_seq_cst);
+	unlock(&p->lock);
+	maybe_wake(p);
+	return 0;
+}
+
+int ct_pool_submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
+{
+	f->completion = NULL;
+	return submit(p, f, fn, arg);
+}
+
+int ct_pool_submit_to(ct_pool *p, ct_completion *c, ct_future *f, ct_task_fn fn, void *arg)
+{
+	f->completion = c;
+	/* Counted before it can finish; uncounted if the submit fails. */
+	lock(&c->lock);
+	c->outstanding++;
+	unlock(&c->lock);
+	int rc = submit(p, f, fn, arg);
+	if (rc != 0) {
+		lock(&c->lock);
+		c->outstanding--;
+		if (c->outstanding == 0 && c->head == NULL && c->waiters > 0) {
+			/* A consumer waiting for this one: it is ENOENT now. */
+			atomic_fetch_add_explicit(&c->seq, 1, memory_order_relaxed);
+			ct__wake(&c->seq, CT_WAKE_ALL);
+		}
+		unlock(&c->lock);
+	}
+	return rc;
+}
+
+bool ct_future_done(const ct_future *f)
+{
+	return final(atomic_load_explicit(&((ct_future *)f)->state, memory_order_acquire));
+}
+
+bool ct_future_cancel(ct_future *f)
+{
+	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	if ((s & F_MASK) == F_CANCELLED)
+		return true;
+	if ((s & F_MASK) != F_PENDING)
+		return false;
+	ct_pool *p = f->pool;
+	bool cancelled = false;
+	lock(&p->lock);
+	/* Under the lock: PENDING means still linked in p's queue. */
+	s = atomic_load_explicit(&f->state, memory_order_relaxed);
+	if ((s & F_MASK) == F_PENDING) {
+		unlink_locked(p, f);
+		finish(f, NULL, F_CANCELLED);
+		cancelled = true;
+	} else if ((s & F_MASK) == F_CANCELLED) {
+		cancelled = true;	/* a shutdown cancelled it meanwhile */
+	}
+	unlock(&p->lock);
+	return cancelled;
+}
+
+/* The outcome of a future in its final state s. */
+static int outcome(ct_future *f, uint32_t s, void **result)
+{
+	if ((s & F_MASK) == F_CANCELLED)
+		return ECANCELED;
+	if (result != NULL)
+		*result = f->result;
+	return 0;
+}
+
+static int wait_until(ct_future *f, void **result, uint64_t deadline)
+{
+	/* Acquire on every load that may see the final state: pairs with
+	 * set_final's release. */
+	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	if (final(s))
+		return outcome(f, s, result);
+	/* Still queued: run it here rather than wait for a worker to get to
+	 * it (work inlining; any waiter, worker or not). Untimed waits only:
+	 * a timed wait cannot bound the task's length. */
+	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && claim(f)) {
+		run(f);
+		s = atomic_load_explicit(&f->state, memory_order_acquire);
+	}
+	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;
+	bool spun = false;
+	for (;;) {
+		if (final(s))
+			return outcome(f, s, result);
+		if (s & F_WAKING) {
+			/* Final, the finisher is still in its wake: a few us. */
+			sched_yield();
+			s = atomic_load_explicit(&f->state, memory_order_acquire);
+			continue;
+		}
+		if (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)
+			return ETIMEDOUT;
+		if (helper != NULL) {
+			/* A worker of f's pool: run queued tasks (maybe f). */
+			ct_future *g = pop(helper);
+			if (g != NULL) {
+				run(g);
+				s = atomic_load_explicit(&f->state, memory_order_acquire);
+				continue;
+			}
+		}
+		if (!spun) {
+			spun = true;
+			if (CT_FUTURE_SPIN > 0 && spin_slot_take()) {
+				for (int i = 0; i < CT_FUTURE_SPIN; i++) {
+					ct__cpu_relax();
+					s = atomic_load_explicit(&f->state, memory_order_acquire);
+					if ((s & F_MASK) >= F_DONE)
+						break;
+					if (helper != NULL &&
+					    atomic_load_explicit(&helper->pending, memory_order_relaxed))
+						break;
+				}
+				spin_slot_give();
+				continue;
+			}
+		}
+		/* Announce a parked waiter, then park on exactly that value: a
+		 * finisher either sees WAITERS (and wakes) or changed the value
+		 * first (the CAS or the wait fails). */
+		if (!(s & F_WAITERS)) {
+			if (!atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_WAITERS,
+								   memory_order_acquire,
+								   memory_order_acquire))
+				continue;
+			s |= F_WAITERS;
+		}
+		ct__wait(&f->state, s, deadline);
+		s = atomic_load_explicit(&f->state, memory_order_acquire);
+		/* A helper goes round again: new tasks may be queued. */
+		spun = helper == NULL;
+	}
+}
+
+int ct_future_wait(ct_future *f, void **result)
+{
+	return wait_until(f, result, CT_DEADLINE_NONE);
+}
+
+int ct_future_wait_for(ct_future *f, void **result, uint64_t timeout_ns)
+{
+	if (timeout_ns == 0) {
+		uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+		return final(s) ? outcome(f, s, result) : ETIMEDOUT;
+	}
+	return wait_until(f, result, ct__deadline(timeout_ns));
+}
+
+int ct_pool_map(ct_pool *p, ct_task_fn fn, void *const args[], void *results[], size_t n)
+{
+	if (is_shut(p))
+		return EPIPE;
+	if (n == 0)
+		return 0;
+	size_t window = n < MAP_WINDOW ? n : MAP_WINDOW;
+	ct_future *fs = ct__alloc(window * sizeof(ct_future));
+	if (fs == NULL)
+		return ENOMEM;
+	int rc = 0;
+	for (size_t base = 0; base < n && rc == 0; base += window) {
+		size_t m = n - base < window ? n - base : window;
+		size_t sent = 0;
+		for (; sent < m; sent++) {
+			rc = ct_pool_submit(p, &fs[sent], fn, args != NULL ? args[base + sent] : NULL);
+			if (rc != 0)
+				break;
+		}
+		for (size_t i = 0; i < sent; i++) {
+			int w = ct_future_wait(&fs[i], results != NULL ? &results[base + i] : NULL);
+			if (w != 0 && rc == 0)
+				rc = w;
+		}
+	}
+	ct__free(fs);
+	return rc;
+}
+
+/* ---- completions -------------------------------------------------------- */
+
+int ct_completion_init(ct_completion *c)
+{
+	ct_mutex_init(&c->lock);
+	atomic_init(&c->seq, 0);
+	c->waiters = 0;
+	c->head = c->tail = NULL;
+	c->outstanding = 0;
+	return 0;
+}
+
+void ct_completion_destroy(ct_completion *c)
+{
+	ct_mutex_destroy(&c->lock);
+}
+
+static int next_until(ct_completion *c, ct_future **out, uint64_t deadline)
+{
+	lock(&c->lock);
+	for (;;) {
+		ct_future *f = c->head;
+		if (f != NULL) {
+			c->head = f->cnext;
+			if (c->head == NULL)
+				c->tail = NULL;
+			c->outstanding--;
+			unlock(&c->lock);
+			*out = f;
+			return 0;
+		}
+		if (c->outstanding == 0) {
+			unlock(&c->lock);
+			return ENOENT;
+		}
+		if (deadline == 0 || (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)) {
+			unlock(&c->lock);
+			return ETIMEDOUT;
+		}
+		/* Read under the lock: a push after the unlock bumps it, so
+		 * the wait below returns at once. */
+		uint32_t seq = atomic_load_explicit(&c->seq, memory_order_relaxed);
+		c->waiters++;
+		unlock(&c->lock);
+		ct__wait(&c->seq, seq, deadline);
+		lock(&c->lock);
+		c->waiters--;
+	}
+}
+
+int ct_completion_next(ct_completion *c, ct_future **f)
+{
+	return next_until(c, f, CT_DEADLINE_NONE);
+}
+
+int ct_completion_next_for(ct_completion *c, ct_future **f, uint64_t timeout_ns)
+{
+	return next_until(c, f, timeout_ns == 0 ? 0 : ct__deadline(timeout_ns));
+}
