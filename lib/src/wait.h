@@ -20,12 +20,31 @@
  *  - The waker's store before ct__wake happens-before the woken thread's
  *    return from ct__wait (the backends synchronize through the kernel or
  *    a lock), but callers still use acquire loads on the words they check.
+ *
+ * This header is also how the sources reach atomics: C11 <stdatomic.h> in
+ * library builds; in the Relacy build (lib/tests/relacy, the sources
+ * compiled as C++ with CT_RELACY defined) wait_relacy.h maps the same C11
+ * names onto Relacy's rl::atomic and fences, and models the three
+ * operations above (and the clock, the thread id, the pause hint).
  */
 #ifndef CONTEND_WAIT_H
 #define CONTEND_WAIT_H
 
+#ifdef CT_RELACY
+#include "wait_relacy.h"
+#else
 #include <stdatomic.h>
+#endif
 #include <stdint.h>
+
+/*
+ * CT_SEEDED(BUG, order): `order`, except in the Relacy variant built with
+ * -DCT_RL_BUG=BUG, where it is memory_order_relaxed: the seeded ordering
+ * bugs the Relacy suite must catch (docs/reliability.md).
+ */
+#ifndef CT_SEEDED
+#define CT_SEEDED(bug, order) (order)
+#endif
 
 /* No deadline: wait until woken. */
 #define CT_DEADLINE_NONE UINT64_MAX
@@ -51,6 +70,7 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
  */
 int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to);
 
+#ifndef CT_RELACY
 /* Current CLOCK_MONOTONIC time in nanoseconds. */
 uint64_t ct__now_ns(void);
 
@@ -87,5 +107,6 @@ static inline void ct__cpu_relax(void)
 	atomic_signal_fence(memory_order_seq_cst);
 #endif
 }
+#endif /* !CT_RELACY */
 
 #endif
