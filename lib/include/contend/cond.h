@@ -43,13 +43,14 @@
  * Implementation notes
  * ====================
  * `seq` counts signals (wrapping). A waiter registers in `waiters`, reads
- * `seq` (both seq_cst), unlocks the mutex and parks while `seq` is
- * unchanged. signal/broadcast increment `seq` (seq_cst) and enter the
- * kernel only if `waiters` is non-zero, so signalling with nobody waiting
- * costs one atomic add and one load. Because the waiter registered before
- * releasing the mutex, and the signaler changed the predicate after
- * acquiring it, the signaler's load of `waiters` cannot miss the waiter,
- * and the waiter's park cannot miss the new `seq`.
+ * `seq`, unlocks the mutex and parks while `seq` is unchanged.
+ * signal/broadcast increment `seq` and enter the kernel only if `waiters`
+ * is non-zero, so signalling with nobody waiting costs one atomic add and
+ * one load. Because the waiter registered before releasing the mutex, and
+ * the signaler changed the predicate after acquiring it, the signaler's
+ * load of `waiters` cannot miss the waiter (the mutex orders them, so
+ * these accesses are relaxed), and the waiter's park cannot miss the new
+ * `seq` (the parking backend compares it atomically).
  * `mutex` remembers the mutex waiters use (the requeue target).
  * Memory: 24 bytes.
  */
