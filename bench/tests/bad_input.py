@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 
+from exe_wrapper import command
+
 NOT_UTF8 = os.fsdecode(b"r\xffsult\xfe.json")
 # A short run for the cases that must get as far as writing results.
 QUICK = ["--benchmark_filter=^shim/overhead/native$", "--duration=0.001", "--threads=1",
@@ -149,7 +151,7 @@ def run_case(exe, name, tmp):
             and 99 in os.sched_getaffinity(0):
         return None, None, "this machine has CPU 99"
     out = case.get("out", os.path.join(tmp, "out.json"))
-    cmd = [exe] + case["args"] + ["--benchmark_out=" + out]
+    cmd = command(exe) + case["args"] + ["--benchmark_out=" + out]
     listing = os.path.join(tmp, "listing")
     mount = case.get("mount")
     if mount and can_mount(tmp):

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 
+from exe_wrapper import command
+
 COUNTERS = ["ops_per_s", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
             "fairness", "cpu_per_op_ns", "ctx_switches_per_op", "misplaced",
             "tail_frac"]
@@ -52,7 +54,7 @@ def fail(msg):
 
 
 def run(exe, args, timeout=170):
-    return subprocess.run([exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.run(command(exe) + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=timeout)
 
 

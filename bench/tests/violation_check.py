@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from exe_wrapper import command
+
 FILTER = "^(mutex/ct_mutex/cs_ns:0|selftest/violation|rmutex/ct_rmutex/depth:1)/"
 ARGS = ["--threads=1,2", "--place=none", "--duration=0.01", "--watchdog=20",
         "--benchmark_format=json"]
@@ -26,7 +28,7 @@ def run(exe, env_extra, out):
     env = dict(os.environ)
     env.pop("CTB_TEST_VIOLATION", None)
     env.update(env_extra)
-    return subprocess.run([exe, "--benchmark_filter=" + FILTER, "--benchmark_out=" + out] + ARGS,
+    return subprocess.run(command(exe) + ["--benchmark_filter=" + FILTER, "--benchmark_out=" + out] + ARGS,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           env=env, timeout=120)
 

@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+from exe_wrapper import command
+
 FILTER = "^(mutex/ct_mutex/cs_ns:0|selftest/deadlock|rmutex/ct_rmutex/depth:1)/"
 ARGS = ["--place=none", "--duration=0.01", "--watchdog=1", "--benchmark_filter=" + FILTER]
 # Each hung benchmark costs about the watchdog's second (parked in slices):
@@ -50,7 +52,7 @@ def run(exe, args, deadlock=True):
         out = os.path.join(tmp, "out.json")
         t0 = time.monotonic()
         try:
-            p = subprocess.run([exe] + args + ["--benchmark_out=" + out,
+            p = subprocess.run(command(exe) + args + ["--benchmark_out=" + out,
                                                "--benchmark_out_format=json"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=env, timeout=TIME_LIMIT)
@@ -146,7 +148,7 @@ def repetitions(exe):
 def hidden(exe):
     env = dict(os.environ)
     env.pop("CTB_TEST_DEADLOCK", None)
-    p = subprocess.run([exe, "--list", "--threads=1"], stdout=subprocess.PIPE,
+    p = subprocess.run(command(exe) + ["--list", "--threads=1"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=env, timeout=60)
     if p.returncode != 0:
         fail(f"--list: exit status {p.returncode}: {p.stderr.strip()}")
