@@ -3,11 +3,34 @@
  * The protocol and why it cannot lose a wakeup are in contend/cond.h.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <contend/cond.h>
 
 #include "internal.h"
 #include "wait.h"
+
+#ifndef CT_CHECKED
+#define CT_CHECKED 0
+#endif
+
+/*
+ * Checked builds: waiting with a mutex the caller does not hold aborts
+ * with one line (as ct_mutex's checks do), instead of waiting unlocked
+ * and returning with the mutex held. Relaxed: only the caller's own
+ * store could have put its id in owner (mutex.c).
+ */
+static void cond_check_holder(const char *op, const ct_cond *c, ct_mutex *m)
+{
+	if (CT_CHECKED && atomic_load_explicit(&m->owner, memory_order_relaxed) != ct__self()) {
+		fprintf(stderr,
+			"contend: %s: the calling thread does not hold the mutex "
+			"(cond %p, mutex %p, thread %u)\n",
+			op, (const void *)c, (const void *)m, ct__self());
+		abort();
+	}
+}
 
 void ct_cond_init(ct_cond *c)
 {
@@ -23,8 +46,10 @@ void ct_cond_destroy(ct_cond *c)
 	(void)c;
 }
 
-int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline)
+static int cond_wait(const char *op, ct_cond *c, ct_mutex *m, uint64_t deadline)
 {
+	cond_check_holder(op, c, m);
+
 	/*
 	 * Orderings. Every access to the counters below is relaxed: what
 	 * orders them is the mutex and the parking backend, not the counters
@@ -72,14 +97,19 @@ int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline)
 	return r;
 }
 
+int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline)
+{
+	return cond_wait("ct_cond_wait", c, m, deadline);
+}
+
 void ct_cond_wait(ct_cond *c, ct_mutex *m)
 {
-	ct__cond_wait_until(c, m, CT_DEADLINE_NONE);
+	cond_wait("ct_cond_wait", c, m, CT_DEADLINE_NONE);
 }
 
 int ct_cond_wait_for(ct_cond *c, ct_mutex *m, uint64_t timeout_ns)
 {
-	return ct__cond_wait_until(c, m, ct__deadline(timeout_ns));
+	return cond_wait("ct_cond_wait_for", c, m, ct__deadline(timeout_ns));
 }
 
 void ct_cond_signal(ct_cond *c)

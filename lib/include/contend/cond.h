@@ -83,7 +83,10 @@ void ct_cond_destroy(ct_cond *c);
 
 /*
  * Atomically releases m (which the caller must hold) and waits for a signal;
- * reacquires m before returning. May return spuriously.
+ * reacquires m before returning. May return spuriously. Checked builds
+ * (-Dchecked=true) abort with a one-line message naming the operation,
+ * the cond, the mutex and the thread when the caller does not hold m
+ * (also ct_cond_wait_for).
  */
 void ct_cond_wait(ct_cond *c, ct_mutex *m);
 
