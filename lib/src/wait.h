@@ -104,6 +104,8 @@ static inline void ct__cpu_relax(void)
 #elif defined(__aarch64__)
 	__asm__ __volatile__("yield" ::: "memory");
 #else
+	/* A compiler barrier only (no fence, no ordering between threads):
+	 * keeps the spin loop's loads inside the loop. */
 	atomic_signal_fence(memory_order_seq_cst);
 #endif
 }
