@@ -26,8 +26,11 @@
  * orders nothing. A timed wait times out by a nondeterministic choice
  * (rl::rand) or by Relacy's own timed wait; the clock (ct__now_ns) says
  * nondeterministically whether the deadline has passed (and once it has,
- * it stays passed). Thread ids are
- * Relacy's thread indexes + 1; the pause hint is rl::yield.
+ * it stays passed). A waiter returns only when woken or timed out (the
+ * real backends may also return spuriously; the callers loop either way).
+ * Thread ids are Relacy's thread indexes + 1; the pause hint is rl::yield.
+ * The model's state (ct_rl_kernel) belongs to the running test: Relacy
+ * threads are fibers of one OS thread, so thread-locals are shared.
  *
  * Seeded bugs: built with -DCT_RL_BUG=NAME, CT_SEEDED(NAME, order) in the
  * sources is memory_order_relaxed (see wait.h and docs/reliability.md).
