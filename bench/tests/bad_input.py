@@ -22,17 +22,22 @@ docs/reliability.md shows each case and what contend-bench said
 """
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 
-from exe_wrapper import command
-
 NOT_UTF8 = os.fsdecode(b"r\xffsult\xfe.json")
 # A short run for the cases that must get as far as writing results.
 QUICK = ["--benchmark_filter=^shim/overhead/native$", "--duration=0.001", "--threads=1",
          "--place=none", "--benchmark_format=json"]
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def cases(tmp):

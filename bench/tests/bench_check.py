@@ -20,11 +20,10 @@ Standard library only.
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
-
-from exe_wrapper import command
 
 COUNTERS = ["ops_per_s", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
             "fairness", "cpu_per_op_ns", "ctx_switches_per_op", "misplaced",
@@ -47,6 +46,12 @@ SHAPES = {
 }
 
 problems = []
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def fail(msg):

@@ -13,15 +13,20 @@ run exits 0. Exit 0 pass, 1 fail. Standard library only.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 
-from exe_wrapper import command
-
 FILTER = "^(mutex/ct_mutex/cs_ns:0|selftest/violation|rmutex/ct_rmutex/depth:1)/"
 ARGS = ["--threads=1,2", "--place=none", "--duration=0.01", "--watchdog=20",
         "--benchmark_format=json"]
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def run(exe, env_extra, out):

@@ -22,12 +22,11 @@ Exit status: 0 pass, 1 fail (one line per problem). Standard library only.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
-
-from exe_wrapper import command
 
 FILTER = "^(mutex/ct_mutex/cs_ns:0|selftest/deadlock|rmutex/ct_rmutex/depth:1)/"
 ARGS = ["--place=none", "--duration=0.01", "--watchdog=1", "--benchmark_filter=" + FILTER]
@@ -36,6 +35,12 @@ ARGS = ["--place=none", "--duration=0.01", "--watchdog=1", "--benchmark_filter="
 TIME_LIMIT = 90
 
 problems = []
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def fail(msg):
