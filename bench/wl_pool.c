@@ -466,7 +466,7 @@ void ctb_register_pool(void)
 		for (int ti = 0; ti < ctb_cfg.nthreads; ti++) {
 			int n = ctb_cfg.threads[ti];
 			for (int pi = 0; pi < ctb_cfg.nplaces; pi++) {
-				const struct ct_place_policy *pl = &ctb_cfg.places[pi];
+				const struct pl_policy *pl = &ctb_cfg.places[pi];
 				int64_t p[4] = { K_EMPTY, n, 0, 0 };
 				ctb_bench_add(&wl, o, p, 1, pl, "pool/%s/empty/threads:%d/place:%s",
 					      o->name, n, pl->name);

@@ -22,6 +22,7 @@ docs/reliability.md shows each case and what contend-bench said
 """
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,12 @@ NOT_UTF8 = os.fsdecode(b"r\xffsult\xfe.json")
 # A short run for the cases that must get as far as writing results.
 QUICK = ["--benchmark_filter=^shim/overhead/native$", "--duration=0.001", "--threads=1",
          "--place=none", "--benchmark_format=json"]
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def cases(tmp):
@@ -149,7 +156,7 @@ def run_case(exe, name, tmp):
             and 99 in os.sched_getaffinity(0):
         return None, None, "this machine has CPU 99"
     out = case.get("out", os.path.join(tmp, "out.json"))
-    cmd = [exe] + case["args"] + ["--benchmark_out=" + out]
+    cmd = command(exe) + case["args"] + ["--benchmark_out=" + out]
     listing = os.path.join(tmp, "listing")
     mount = case.get("mount")
     if mount and can_mount(tmp):

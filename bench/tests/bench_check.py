@@ -20,6 +20,7 @@ Standard library only.
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -49,12 +50,18 @@ SHAPES = {
 problems = []
 
 
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
+
+
 def fail(msg):
     problems.append(msg)
 
 
 def run(exe, args, timeout=170):
-    return subprocess.run([exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.run(command(exe) + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=timeout)
 
 

@@ -13,6 +13,7 @@ run exits 0. Exit 0 pass, 1 fail. Standard library only.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -22,11 +23,17 @@ ARGS = ["--threads=1,2", "--place=none", "--duration=0.01", "--watchdog=20",
         "--benchmark_format=json"]
 
 
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
+
+
 def run(exe, env_extra, out):
     env = dict(os.environ)
     env.pop("CTB_TEST_VIOLATION", None)
     env.update(env_extra)
-    return subprocess.run([exe, "--benchmark_filter=" + FILTER, "--benchmark_out=" + out] + ARGS,
+    return subprocess.run(command(exe) + ["--benchmark_filter=" + FILTER, "--benchmark_out=" + out] + ARGS,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           env=env, timeout=120)
 

@@ -22,6 +22,7 @@ Exit status: 0 pass, 1 fail (one line per problem). Standard library only.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,12 @@ ARGS = ["--place=none", "--duration=0.01", "--watchdog=1", "--benchmark_filter="
 TIME_LIMIT = 90
 
 problems = []
+
+
+def command(exe):
+    """The command that runs exe: meson's exe wrapper first (an emulator
+    such as qemu-user in cross builds, MESON_EXE_WRAPPER), if any."""
+    return shlex.split(os.environ.get("MESON_EXE_WRAPPER", "")) + [exe]
 
 
 def fail(msg):
@@ -50,7 +57,7 @@ def run(exe, args, deadlock=True):
         out = os.path.join(tmp, "out.json")
         t0 = time.monotonic()
         try:
-            p = subprocess.run([exe] + args + ["--benchmark_out=" + out,
+            p = subprocess.run(command(exe) + args + ["--benchmark_out=" + out,
                                                "--benchmark_out_format=json"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=env, timeout=TIME_LIMIT)
@@ -146,7 +153,7 @@ def repetitions(exe):
 def hidden(exe):
     env = dict(os.environ)
     env.pop("CTB_TEST_DEADLOCK", None)
-    p = subprocess.run([exe, "--list", "--threads=1"], stdout=subprocess.PIPE,
+    p = subprocess.run(command(exe) + ["--list", "--threads=1"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=env, timeout=60)
     if p.returncode != 0:
         fail(f"--list: exit status {p.returncode}: {p.stderr.strip()}")

@@ -80,7 +80,8 @@ void ct_event_set(ct_event *e)
 		 * caller wrote before set() is visible to a thread that then
 		 * sees the event set, as with a flag under a lock. */
 		if (s & EV_SET) {
-			atomic_fetch_or_explicit(&e->state, 0, memory_order_release);
+			atomic_fetch_or_explicit(&e->state, 0,
+						 CT_SEEDED(EVENT_RESET_REL, memory_order_release));
 			return;
 		}
 		/* New generation, flag on, waiters bit off: everyone parked
@@ -89,8 +90,10 @@ void ct_event_set(ct_event *e)
 		/* Release: what the setter wrote before set() is visible to a
 		 * waiter whose acquire load reads this value (or a later one:
 		 * clear and the waiters' CAS are RMWs, they extend the
-		 * release sequence). */
-	} while (!atomic_compare_exchange_weak_explicit(&e->state, &s, next, memory_order_release,
+		 * release sequence). Without it: relacy event, seeded
+		 * EVENT_SET_REL. */
+	} while (!atomic_compare_exchange_weak_explicit(&e->state, &s, next,
+							CT_SEEDED(EVENT_SET_REL, memory_order_release),
 							memory_order_relaxed));
 	if (s & EV_WAITERS)
 		ct__wake(&e->state, CT_WAKE_ALL);
@@ -110,7 +113,9 @@ void ct_event_clear(ct_event *e)
 
 bool ct_event_is_set(const ct_event *e)
 {
-	return (atomic_load_explicit(&((ct_event *)e)->state, memory_order_acquire) & EV_SET) != 0;
+	/* Acquire: pairs with set's release (relacy event, seeded EVENT_ISSET_ACQ). */
+	return (atomic_load_explicit(&((ct_event *)e)->state,
+				     CT_SEEDED(EVENT_ISSET_ACQ, memory_order_acquire)) & EV_SET) != 0;
 }
 
 /* Set now, or a set happened since the waiter read generation `gen`. */
@@ -121,8 +126,9 @@ static bool released(uint32_t s, uint32_t gen)
 
 static bool wait_until(ct_event *e, uint64_t deadline)
 {
-	/* Acquire on every load that may return true: see ct_event_set. */
-	uint32_t s = atomic_load_explicit(&e->state, memory_order_acquire);
+	/* Acquire on every load that may return true: see ct_event_set (all
+	 * of them relaxed: relacy event, seeded EVENT_WAIT_ACQ). */
+	uint32_t s = atomic_load_explicit(&e->state, CT_SEEDED(EVENT_WAIT_ACQ, memory_order_acquire));
 	if (s & EV_SET)
 		return true;
 	const uint32_t gen = s & EV_GEN_MASK;
@@ -131,7 +137,8 @@ static bool wait_until(ct_event *e, uint64_t deadline)
 	if (CT_EVENT_SPIN > 0 && !(s & EV_WAITERS) && spin_slot_take()) {
 		for (int i = 0; i < CT_EVENT_SPIN; i++) {
 			ct__cpu_relax();
-			s = atomic_load_explicit(&e->state, memory_order_acquire);
+			s = atomic_load_explicit(&e->state,
+						 CT_SEEDED(EVENT_WAIT_ACQ, memory_order_acquire));
 			if (released(s, gen))
 				break;
 		}
@@ -152,14 +159,14 @@ static bool wait_until(ct_event *e, uint64_t deadline)
 		 * the value first (and our CAS or the wait fails). */
 		if (!(s & EV_WAITERS)) {
 			if (!atomic_compare_exchange_weak_explicit(&e->state, &s, s | EV_WAITERS,
-								   memory_order_acquire,
-								   memory_order_acquire))
+								   CT_SEEDED(EVENT_WAIT_ACQ, memory_order_acquire),
+								   CT_SEEDED(EVENT_WAIT_ACQ, memory_order_acquire)))
 				continue;
 			s |= EV_WAITERS;
 		}
 		if (ct__wait(&e->state, s, deadline) == ETIMEDOUT)
 			timed_out = true;	/* one more look: a set may have raced */
-		s = atomic_load_explicit(&e->state, memory_order_acquire);
+		s = atomic_load_explicit(&e->state, CT_SEEDED(EVENT_WAIT_ACQ, memory_order_acquire));
 	}
 }
 

@@ -8,6 +8,8 @@
 #include <contend/cond.h>
 #include <contend/mutex.h>
 
+#include "wait.h"
+
 /*
  * Nothing here is exported from the shared library: it is built with
  * hidden visibility and exports only CT_API prototypes (contend/api.h).
@@ -38,12 +40,14 @@ int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline_ns);
 void ct__mutex_lock_slow(ct_mutex *m);
 void ct__mutex_wake(ct_mutex *m);
 
-/* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release. */
+/* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release
+ * (without it: relacy mutex, seeded MUTEX_ACQ). */
 static inline bool ct__mutex_try_acquire(ct_mutex *m)
 {
 	uint32_t expected = CT_MUTEX_UNLOCKED;
 	return atomic_compare_exchange_strong_explicit(&m->state, &expected, CT_MUTEX_LOCKED,
-						       memory_order_acquire, memory_order_relaxed);
+						       CT_SEEDED(MUTEX_ACQ, memory_order_acquire),
+						       memory_order_relaxed);
 }
 
 static inline void ct__mutex_lock_inline(ct_mutex *m)
@@ -54,9 +58,10 @@ static inline void ct__mutex_lock_inline(ct_mutex *m)
 
 static inline void ct__mutex_unlock_inline(ct_mutex *m)
 {
-	/* Release: publishes the critical section to the next acquirer. */
-	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED, memory_order_release) ==
-	    CT_MUTEX_CONTENDED)
+	/* Release: publishes the critical section to the next acquirer
+	 * (without it: relacy mutex, seeded MUTEX_REL). */
+	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED,
+				     CT_SEEDED(MUTEX_REL, memory_order_release)) == CT_MUTEX_CONTENDED)
 		ct__mutex_wake(m);
 }
 

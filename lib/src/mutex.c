@@ -70,11 +70,13 @@ void ct_mutex_destroy(ct_mutex *m)
 /*
  * Parks until the mutex is acquired in the CONTENDED state or the deadline
  * passes. exchange(CONTENDED) both announces a waiter (so unlock will wake
- * someone) and acquires if the old value was UNLOCKED (acquire ordering).
+ * someone) and acquires if the old value was UNLOCKED (acquire ordering;
+ * without it: relacy mutex, seeded MUTEX_PARK_ACQ).
  */
 static int park_until_acquired(ct_mutex *m, uint64_t deadline)
 {
-	while (atomic_exchange_explicit(&m->state, CT_MUTEX_CONTENDED, memory_order_acquire) !=
+	while (atomic_exchange_explicit(&m->state, CT_MUTEX_CONTENDED,
+					CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire)) !=
 	       CT_MUTEX_UNLOCKED) {
 		if (ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) == ETIMEDOUT)
 			return ETIMEDOUT;

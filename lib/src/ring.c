@@ -8,7 +8,11 @@
  * parking protocol is a store-buffer pattern ("make progress possible,
  * then read `waiters`" against "waiters++, then look for progress") whose
  * correctness needs these accesses in one total order. The comment at each
- * access names the accesses of other threads it pairs with.
+ * access names the accesses of other threads it pairs with. The Relacy
+ * check rl_ring fails (data race or lost wakeup) with any of the six
+ * accesses marked CT_SEEDED(RING_...) relaxed, and with the publishing
+ * or the freeing store release instead of seq_cst; the others each pass
+ * it alone when relaxed (docs/reliability.md says why they stay).
  *
  * Who writes what:
  *   cells[i].seq   producers (publish: 2p -> 2p + 1) and consumers
@@ -117,7 +121,7 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 		/* seq_cst (acquire at least): pairs with the consumer's store
 		 * that freed the slot, so its read of the old item happens
 		 * before our write of the new one. */
-		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_seq_cst);
+		uint64_t seq = atomic_load_explicit(&cell->seq, CT_SEEDED(RING_PUT_ACQ, memory_order_seq_cst));
 		int64_t diff = seq_diff(seq, seq_free_for(pos));
 		if (diff == 0) {
 			/* seq_cst: claims position pos against the other
@@ -132,7 +136,8 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 				/* seq_cst (release at least): publishes item to
 				 * the consumer of pos; ordered before our load of
 				 * not_empty.waiters in ring_after_put. */
-				atomic_store_explicit(&cell->seq, seq_full_of(pos), memory_order_seq_cst);
+				atomic_store_explicit(&cell->seq, seq_full_of(pos),
+						      CT_SEEDED(RING_PUB_REL, memory_order_seq_cst));
 				*pos_out = pos;
 				return 0;
 			}
@@ -159,7 +164,7 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
 		ct_ring_cell *cell = &r->cells[pos & r->mask];
 		/* seq_cst (acquire at least): pairs with the producer's
 		 * publishing store, making its item write visible to us. */
-		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_seq_cst);
+		uint64_t seq = atomic_load_explicit(&cell->seq, CT_SEEDED(RING_GET_ACQ, memory_order_seq_cst));
 		int64_t diff = seq_diff(seq, seq_full_of(pos));
 		if (diff == 0) {
 			/* seq_cst: claims position pos against the other
@@ -173,7 +178,7 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
 				 * the producer one lap later, after our read of
 				 * item; ordered before our not_full.waiters load. */
 				atomic_store_explicit(&cell->seq, seq_free_for(pos + r->mask + 1),
-						      memory_order_seq_cst);
+						      CT_SEEDED(RING_FREE_REL, memory_order_seq_cst));
 				*pos_out = pos;
 				return 0;
 			}
@@ -213,7 +218,7 @@ static void ec_notify(ct_ring_ec *ec, int32_t n)
 /* seq_cst: pairs with the parker's seq_cst waiters++ (see ring_wait). */
 static inline bool ec_has_waiters(ct_ring_ec *ec)
 {
-	return atomic_load_explicit(&ec->waiters, memory_order_seq_cst) != 0;
+	return atomic_load_explicit(&ec->waiters, CT_SEEDED(RING_NOTIFY_SC, memory_order_seq_cst)) != 0;
 }
 
 /* After a successful put at position pos. */
@@ -304,7 +309,7 @@ static int ring_wait(ct_ring *r, enum ring_side side, void **item, uint64_t dead
 		/* seq_cst: the parker's half of the store-buffer pattern; the
 		 * notifier publishes then loads waiters, we register then
 		 * re-check (see ec_has_waiters and ring.h). */
-		atomic_fetch_add_explicit(&ec->waiters, 1, memory_order_seq_cst);
+		atomic_fetch_add_explicit(&ec->waiters, 1, CT_SEEDED(RING_PARK_SC, memory_order_seq_cst));
 		/* seq_cst: read before the re-check; a notify after it changes
 		 * seq, so ct__wait below does not sleep through it. */
 		uint32_t key = atomic_load_explicit(&ec->seq, memory_order_seq_cst);

@@ -20,14 +20,38 @@
  *  - The waker's store before ct__wake happens-before the woken thread's
  *    return from ct__wait (the backends synchronize through the kernel or
  *    a lock), but callers still use acquire loads on the words they check.
+ *
+ * This header is also how the sources reach atomics: C11 <stdatomic.h> in
+ * library builds; in the Relacy build (lib/tests/relacy, the sources
+ * compiled as C++ with CT_RELACY defined) wait_relacy.h maps the same C11
+ * names onto Relacy's rl::atomic and fences, and models the three
+ * operations above (and the clock, the thread id, the pause hint).
  */
 #ifndef CONTEND_WAIT_H
 #define CONTEND_WAIT_H
 
+#ifdef CT_RELACY
+#include "wait_relacy.h"
+#else
 #include <stdatomic.h>
+#endif
 #include <stdint.h>
 
+/*
+ * CT_SEEDED(BUG, order): `order`, except in the Relacy variant built with
+ * -DCT_RL_BUG=BUG, where it is memory_order_relaxed: the seeded ordering
+ * bugs the Relacy suite must catch (docs/reliability.md).
+ */
+#ifndef CT_SEEDED
+#define CT_SEEDED(bug, order) (order)
+#endif
+
+#ifdef CT_RELACY
+/* No deadline: wait until woken (the clock is wait_relacy.h's model). */
+#define CT_DEADLINE_NONE UINT64_MAX
+#else
 #include "relax.h"	/* ct__cpu_relax, ct__now_ns, ct__deadline, CT_DEADLINE_NONE */
+#endif
 
 /* Wake every waiter. */
 #define CT_WAKE_ALL INT32_MAX
@@ -50,6 +74,7 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
  */
 int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to);
 
+#ifndef CT_RELACY
 /*
  * A small nonzero id for the calling thread (the kernel tid on Linux).
  * The id is cached in a thread-local (initial-exec: one %fs-relative load,
@@ -68,5 +93,7 @@ static inline uint32_t ct__self(void)
 	uint32_t id = ct__self_id;
 	return id != 0 ? id : ct__self_slow();
 }
+
+#endif /* !CT_RELACY */
 
 #endif

@@ -8,12 +8,14 @@
  */
 #include <sys/wait.h>
 
+#include <contend/cond.h>
 #include <contend/mutex.h>
 #include <contend/rmutex.h>
 
 #include "test_util.h"
 
 static ct_mutex m = CT_MUTEX_INIT;
+static ct_cond c = CT_COND_INIT;
 
 static void self_deadlock(void)
 {
@@ -47,6 +49,24 @@ static void unlock_not_owner(void)
 	ct_mutex_unlock(&m);
 }
 
+static void cond_wait_unlocked(void)
+{
+	ct_cond_wait(&c, &m);
+}
+
+static void cond_wait_for_unlocked(void)
+{
+	(void)ct_cond_wait_for(&c, &m, 60000000000u);
+}
+
+static void cond_wait_not_owner(void)
+{
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, lock_and_keep, NULL) == 0);
+	test_join(&t, 1);
+	ct_cond_wait(&c, &m);
+}
+
 static void correct_use(void)
 {
 	ct_rmutex r = CT_RMUTEX_INIT;
@@ -59,6 +79,9 @@ static void correct_use(void)
 	CHECK_EQ(ct_rmutex_unlock(&r), 0);
 	CHECK_EQ(ct_rmutex_unlock(&r), 0);
 	CHECK_EQ(ct_rmutex_unlock(&r), EPERM);	/* rmutex reports, never aborts */
+	ct_mutex_lock(&m);
+	CHECK_EQ(ct_cond_wait_for(&c, &m, 1000), ETIMEDOUT);	/* held: waits */
+	ct_mutex_unlock(&m);
 }
 
 /* Runs fn in a child; returns its wait status, stderr text in buf. */
@@ -92,18 +115,46 @@ static int run_child(void (*fn)(void), char *buf, size_t len)
 	return status;
 }
 
-static void expect_abort(const char *name, void (*fn)(void), const char *op, const char *what)
+/*
+ * Under an emulator (meson's exe_wrapper in cross builds, which sets
+ * CT_TEST_EMULATOR), qemu-user adds exactly one line of its own after the
+ * library's when the child aborts; drop that line and nothing else.
+ */
+static void drop_emulator_line(char *buf)
+{
+	static const char qemu_line[] = "qemu: uncaught target signal 6 (Aborted)";
+	const char *emu = getenv("CT_TEST_EMULATOR");
+	if (emu == NULL || emu[0] == '\0')
+		return;
+	char *nl = strchr(buf, '\n');
+	if (nl != NULL && strncmp(nl + 1, qemu_line, sizeof qemu_line - 1) == 0 &&
+	    strchr(nl + 1, '\n') == nl + 1 + strlen(nl + 1) - 1)
+		nl[1] = '\0';
+}
+
+static void expect_abort_on(const char *name, void (*fn)(void), const char *op,
+			    const char *what, const void *obj)
 {
 	char buf[1024], addr[32];
 	int status = run_child(fn, buf, sizeof buf);
+	drop_emulator_line(buf);
 	printf("%s: %s", name, buf[0] ? buf : "(no message)\n");
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	CHECK(strstr(buf, op) != NULL);
 	CHECK(strstr(buf, what) != NULL);
 	snprintf(addr, sizeof addr, "%p", (void *)&m);
 	CHECK(strstr(buf, addr) != NULL);	/* names the mutex */
+	if (obj != NULL) {
+		snprintf(addr, sizeof addr, "%p", obj);
+		CHECK(strstr(buf, addr) != NULL);	/* and the cond */
+	}
 	CHECK(strstr(buf, "thread ") != NULL);	/* and the thread */
 	CHECK(strchr(buf, '\n') == buf + strlen(buf) - 1);	/* one line */
+}
+
+static void expect_abort(const char *name, void (*fn)(void), const char *op, const char *what)
+{
+	expect_abort_on(name, fn, op, what, NULL);
 }
 
 int main(void)
@@ -114,6 +165,12 @@ int main(void)
 		     "self-deadlock");
 	expect_abort("unlock of unlocked mutex", unlock_unlocked, "ct_mutex_unlock", "does not hold");
 	expect_abort("unlock by non-owner", unlock_not_owner, "ct_mutex_unlock", "does not hold");
+	expect_abort_on("cond wait, mutex unlocked", cond_wait_unlocked, "ct_cond_wait:",
+			"does not hold the mutex", &c);
+	expect_abort_on("cond wait_for, mutex unlocked", cond_wait_for_unlocked,
+			"ct_cond_wait_for:", "does not hold the mutex", &c);
+	expect_abort_on("cond wait, mutex held by another thread", cond_wait_not_owner,
+			"ct_cond_wait:", "does not hold the mutex", &c);
 
 	int status = run_child(correct_use, buf, sizeof buf);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -15,7 +15,22 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#ifdef __cplusplus
+#if defined(CT_RELACY)
+/* The Relacy build (lib/tests/relacy) compiles the library's sources as
+ * C++ against Relacy's model of the C++11 memory model. */
+#include <relacy/relacy.hpp>
+typedef rl::atomic<uint32_t> ct_atomic_u32;
+typedef rl::atomic<uint64_t> ct_atomic_u64;
+typedef rl::atomic<size_t> ct_atomic_size;
+typedef rl::atomic<uintptr_t> ct_atomic_uptr;
+/* A plain variable whose accesses Relacy checks for data races. */
+template <typename T>
+struct ct_rl_plain {
+	rl::var<T> v;
+	ct_rl_plain &operator=(T x) { v($) = x; return *this; }
+	operator T() const { return v($); }
+};
+#elif defined(__cplusplus)
 #include <atomic>
 typedef std::atomic<uint32_t> ct_atomic_u32;
 typedef std::atomic<uint64_t> ct_atomic_u64;

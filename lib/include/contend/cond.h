@@ -43,13 +43,14 @@
  * Implementation notes
  * ====================
  * `seq` counts signals (wrapping). A waiter registers in `waiters`, reads
- * `seq` (both seq_cst), unlocks the mutex and parks while `seq` is
- * unchanged. signal/broadcast increment `seq` (seq_cst) and enter the
- * kernel only if `waiters` is non-zero, so signalling with nobody waiting
- * costs one atomic add and one load. Because the waiter registered before
- * releasing the mutex, and the signaler changed the predicate after
- * acquiring it, the signaler's load of `waiters` cannot miss the waiter,
- * and the waiter's park cannot miss the new `seq`.
+ * `seq`, unlocks the mutex and parks while `seq` is unchanged.
+ * signal/broadcast increment `seq` and enter the kernel only if `waiters`
+ * is non-zero, so signalling with nobody waiting costs one atomic add and
+ * one load. Because the waiter registered before releasing the mutex, and
+ * the signaler changed the predicate after acquiring it, the signaler's
+ * load of `waiters` cannot miss the waiter (the mutex orders them, so
+ * these accesses are relaxed), and the waiter's park cannot miss the new
+ * `seq` (the parking backend compares it atomically).
  * `mutex` remembers the mutex waiters use (the requeue target).
  * Memory: 24 bytes.
  */
@@ -83,7 +84,10 @@ CT_API void ct_cond_destroy(ct_cond *c);
 
 /*
  * Atomically releases m (which the caller must hold) and waits for a signal;
- * reacquires m before returning. May return spuriously.
+ * reacquires m before returning. May return spuriously. Checked builds
+ * (-Dchecked=true) abort with a one-line message naming the operation,
+ * the cond, the mutex and the thread when the caller does not hold m
+ * (also ct_cond_wait_for).
  */
 CT_API void ct_cond_wait(ct_cond *c, ct_mutex *m);
 

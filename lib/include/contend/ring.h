@@ -148,7 +148,11 @@ extern "C" {
 /* One slot: seq says whose turn it is (see above), item is the payload. */
 typedef struct ct_ring_cell {
 	ct_atomic_u64 seq;
+#ifdef CT_RELACY
+	ct_rl_plain<void *> item;	/* Relacy build: accesses checked for races */
+#else
 	void *item;
+#endif
 } ct_ring_cell;
 
 /* An eventcount: threads park on `seq` while `waiters` counts them. */
@@ -173,7 +177,7 @@ typedef struct ct_ring {
 	 * park (waiters) and by notifies, which happen only when they do. */
 	ct_ring_ec not_empty;	/* consumers park here */
 	ct_ring_ec not_full;	/* producers park here */
-	char pad3[CT_CACHE_LINE - 2 * sizeof(ct_ring_ec)];
+	char pad3[CT_CACHE_LINE - 2 * 2 * sizeof(uint32_t)];	/* 2 ct_ring_ec */
 } ct_ring;
 
 /* The bit of `tail` that marks a closed ring (positions stay below it). */
@@ -186,8 +190,11 @@ typedef struct ct_ring {
 #define CT_RING_CAPACITY_MAX \
 	(((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1)) / CT_RING_SLOT_SIZE)
 
-/* Tries a blocked put/get makes (with the CPU's pause hint) before parking. */
+/* Tries a blocked put/get makes (with the CPU's pause hint) before parking
+ * (the Relacy checks build the library with fewer, to reach parking). */
+#ifndef CT_RING_SPIN
 #define CT_RING_SPIN 100
+#endif
 
 /*
  * Initializes an empty, open ring with room for `capacity` items rounded up

@@ -29,10 +29,12 @@
  *   finished), with weak fairness (pan -a -f). Since the signaller always
  *   sets pred and wakes, this is "the broadcast/signal reaches everyone".
  *
- * Modelling notes: seq, waiters and the predicate are seq_cst or under the
- * mutex in the C code, so interleaving semantics is exact for them. The
- * relaxed c->mutex store/load is modelled as a flag (cmutex) that waiters
- * set before registering; the relaxed waiters decrement as a plain step.
+ * Modelling notes: interleaving semantics (sequential consistency). The
+ * C code's counters are relaxed: the mutex and the parking backend order
+ * what matters, which the Relacy check (lib/tests/relacy/rl_cond.cpp)
+ * checks under the C11 memory model. The relaxed c->mutex store/load is
+ * modelled as a flag (cmutex) that waiters set before registering; the
+ * waiters decrement as a plain step.
  *
  * Bug switches (spin -DBUG_...):
  *   BUG_RELOCK_CAS      a waiter that saw a broadcast start relocks with
@@ -72,11 +74,11 @@ ltl terminates { <> (done == NT) }
 inline cond_wait(may_timeout)
 {
 	cmutex = true;		/* cond.c: store c->mutex, relaxed */
-	waiters++;		/* cond.c: fetch_add(&c->waiters, 1), seq_cst */
+	waiters++;		/* cond.c: fetch_add(&c->waiters, 1), relaxed */
 #ifndef BUG_SEQ_AFTER_UNLOCK
-	myseq = seq;		/* cond.c: load c->seq, seq_cst */
+	myseq = seq;		/* cond.c: load c->seq, relaxed */
 #endif
-	myfinished = rqfinished;	/* cond.c: load c->requeues_finished, seq_cst */
+	myfinished = rqfinished;	/* cond.c: load c->requeues_finished, relaxed */
 	mutex_unlock();		/* cond.c: ct_mutex_unlock(m) */
 #ifdef BUG_SEQ_AFTER_UNLOCK
 	myseq = seq;
@@ -109,8 +111,8 @@ inline cond_signal()
 	:: else -> skip
 	fi
 #else
-	seq++;			/* cond.c: fetch_add(&c->seq, 1), seq_cst */
-	if			/* cond.c: load c->waiters, seq_cst */
+	seq++;			/* cond.c: fetch_add(&c->seq, 1), relaxed */
+	if			/* cond.c: load c->waiters, relaxed */
 	:: waiters != 0 -> futex_wake_one(FA_SEQ)	/* cond.c */
 	:: else -> skip
 	fi

@@ -31,7 +31,7 @@
  *   the event clear does so only if a set happened since (assertion in the
  *   step that decides it).
  * - Timed: ct_event_wait_for returns false only if no set happened between
- *   the start of the wait and the load that decided false (event.c:160,
+ *   the start of the wait and the load that decided false (event.c:167,
  *   "one more look"). This implies Python's rule, that a set called while
  *   the thread waits (before its deadline fired: tst, noted in the timeout
  *   step, FUTEX_TIMEOUT_HOOK) releases it.
@@ -72,19 +72,19 @@
  *   ct_event_wait_for(e, 0) is ct_event_is_set, one load: not modelled.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE        set never wakes (event.c:94-95 dropped)
+ *   BUG_NOWAKE        set never wakes (event.c:97-98 dropped)
  *   BUG_SET_STORE     set is a load and a plain store of the next value
- *                     instead of the CAS loop (event.c:76-93): a waiter's
+ *                     instead of the CAS loop (event.c:76-96): a waiter's
  *                     CAS between the two sets WAITERS, the store erases
  *                     it and set does not wake the parked waiter
- *   BUG_NO_GEN        released() tests only the flag (event.c:118): a
+ *   BUG_NO_GEN        released() tests only the flag (event.c:123): a
  *                     waiter released by a set that is cleared before the
  *                     waiter runs waits again (Python semantics broken)
  *   BUG_NO_ANNOUNCE   the waiter parks on the value it loaded without
- *                     setting WAITERS first (event.c:152-158 dropped): set
+ *                     setting WAITERS first (event.c:159-165 dropped): set
  *                     sees no waiter, wakes nobody
  *   BUG_NO_RECHECK    a timed wait returns false as soon as ct__wait times
- *                     out, without the last load (event.c:160-161): a set
+ *                     out, without the last load (event.c:167-168): a set
  *                     that came while it was parked, before its deadline
  *                     fired but before the wake reached it, is lost to it
  *                     (checked against Python's rule: no set came before
@@ -95,7 +95,7 @@
  * Alternatives that are no bugs (spin finds no violation; not in check.sh):
  *   ALT_CLEAR_WAITERS clear also clears WAITERS (never on while SET)
  *   ALT_WAIT_STALE    after its CAS the waiter parks on the value without
- *                     WAITERS (event.c:157 dropped): ct__wait returns at
+ *                     WAITERS (event.c:164 dropped): ct__wait returns at
  *                     once (the word differs), the reload sees the bit on
  *                     and the next round parks on the right value
  */
@@ -138,14 +138,14 @@ byte done;		/* threads finished */
 
 ltl terminates { <> (done == NT) }
 
-/* released(s, gen) (event.c:116-119) */
+/* released(s, gen) (event.c:121-124) */
 #ifdef BUG_NO_GEN
 #define RELEASED ((s & EV_SET) != 0)
 #else
 #define RELEASED ((s & EV_SET) != 0 || (s & GEN_MASK) != gen)
 #endif
 
-/* ct_event_set (event.c:71-96). Locals: s, w. */
+/* ct_event_set (event.c:71-99). Locals: s, w. */
 inline ev_set()
 {
 	s = state;				/* event.c:73: load, relaxed */
@@ -161,9 +161,9 @@ inline ev_set()
 	fi;
 #else
 	do
-	:: s & EV_SET -> w = false; break	/* event.c:81-84: already set (a release RMW), return */
+	:: s & EV_SET -> w = false; break	/* event.c:81-85: already set (a release RMW), return */
 	:: else ->
-		atomic {	/* event.c:87-93: CAS s -> next, release */
+		atomic {	/* event.c:88-96: CAS s -> next, release */
 			if
 			:: state == s ->
 				state = ((s + GEN_ONE) & GEN_MASK) | EV_SET;
@@ -178,7 +178,7 @@ inline ev_set()
 	if
 	:: w ->
 #ifndef BUG_NOWAKE
-		futex_wake_all(FA_EVENT);	/* event.c:94-95: ct__wake(&e->state, CT_WAKE_ALL) */
+		futex_wake_all(FA_EVENT);	/* event.c:97-98: ct__wake(&e->state, CT_WAKE_ALL) */
 #endif
 		w = false
 	:: else -> skip
@@ -186,14 +186,14 @@ inline ev_set()
 	s = 0
 }
 
-/* ct_event_clear (event.c:98-108). Local: s. */
+/* ct_event_clear (event.c:101-111). Local: s. */
 inline ev_clear()
 {
-	s = state;				/* event.c:100: load, relaxed */
+	s = state;				/* event.c:103: load, relaxed */
 	do
-	:: !(s & EV_SET) -> break		/* event.c:104: clear already */
+	:: !(s & EV_SET) -> break		/* event.c:107: clear already */
 	:: else ->
-		atomic {	/* event.c:105: CAS s -> s & ~SET, relaxed */
+		atomic {	/* event.c:108: CAS s -> s & ~SET, relaxed */
 			if
 			:: state == s ->
 				assert(!(state & EV_WAITERS));	/* never SET and WAITERS */
@@ -211,7 +211,7 @@ inline ev_clear()
 }
 
 /*
- * The decisions at the top of wait_until's loop (event.c:144-147), made
+ * The decisions at the top of wait_until's loop (event.c:151-154), made
  * in the step of the load that gave s: released -> return true; else
  * timed out -> return false; else go on (fin stays false).
  */
@@ -229,13 +229,13 @@ inline decide()
 }
 
 /*
- * wait_until (event.c:121-163), for ct_event_wait (timed false) and
+ * wait_until (event.c:126-170), for ct_event_wait (timed false) and
  * ct_event_wait_for (timed true, finite timeout). Sets res. Locals: s,
  * gen, st, tst, wret, res, fin, timed, timed_out.
  */
 inline ev_wait()
 {
-	atomic {	/* event.c:124-127: load, acquire; set: return true */
+	atomic {	/* event.c:129-133: load, acquire; set: return true */
 		s = state;
 		st = nsets;
 		gen = s & GEN_MASK;
@@ -247,11 +247,11 @@ inline ev_wait()
 	:: else -> skip
 	fi;
 	if
-	:: /* event.c:130-139: a spinner permit (taken only while WAITERS is off:
+	:: /* event.c:136-146: a spinner permit (taken only while WAITERS is off:
 	    * a subset of what this free choice covers): the probes (one, see above) */
 		atomic {
-			s = state;			/* event.c:133 */
-			decide()			/* event.c:134-139 (timed_out is false) */
+			s = state;			/* event.c:139 */
+			decide()			/* event.c:141-146 (timed_out is false) */
 		};
 		if
 		:: fin -> goto ev_out
@@ -259,20 +259,20 @@ inline ev_wait()
 		fi
 	:: skip		/* no permit (or event_spin=0): park at once */
 	fi;
-ev_loop:	/* event.c:143: for (;;), after the checks of :144-147 */
+ev_loop:	/* event.c:150: for (;;), after the checks of :151-154 */
 #ifndef BUG_NO_ANNOUNCE
 	if
 	:: !(s & EV_WAITERS) ->
-		atomic {	/* event.c:152-157: CAS s -> s | WAITERS, acquire */
+		atomic {	/* event.c:159-164: CAS s -> s | WAITERS, acquire */
 			if
 			:: state == s ->
 				state = s | EV_WAITERS;
 #ifndef ALT_WAIT_STALE
-				s = s | EV_WAITERS	/* event.c:157 */
+				s = s | EV_WAITERS	/* event.c:164 */
 #endif
 			:: else ->
 				s = state;		/* lost: s = the current value */
-				decide();		/* event.c:156: continue */
+				decide();		/* event.c:163: continue */
 				if
 				:: fin -> goto ev_out
 				:: else -> goto ev_loop
@@ -282,7 +282,7 @@ ev_loop:	/* event.c:143: for (;;), after the checks of :144-147 */
 	:: else -> skip
 	fi;
 #endif
-	/* event.c:159: ct__wait(&e->state, s, deadline) */
+	/* event.c:166: ct__wait(&e->state, s, deadline) */
 	futex_wait(FA_EVENT, state, s, timed, wret);
 #ifdef BUG_NO_RECHECK
 	if
@@ -296,7 +296,7 @@ ev_loop:	/* event.c:143: for (;;), after the checks of :144-147 */
 	:: else -> skip
 	fi;
 #endif
-	atomic {	/* event.c:160-161: note the timeout; load, acquire */
+	atomic {	/* event.c:167-168: note the timeout; load, acquire */
 		timed_out = timed_out || (wret == ETIMEDOUT);
 		wret = OK;
 		s = state;

@@ -21,18 +21,18 @@
  *   ct__mutex_unlock_inline, which ct_mutex_lock and ct_mutex_unlock call
  *   too (their default-build paths are exactly those).
  * - ct_mutex_trylock and ct_mutex_lock_for(m, 0) are try_acquire alone
- *   (mutex.c:126, :135-137): the first step of the modelled lock_for.
+ *   (mutex.c:128, :137-139): the first step of the modelled lock_for.
  *
  * Inlines use the including proctype's locals `got` (bool), `contended`
  * (bool), `ret` (byte) and its parameter `me`.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE         unlock never wakes (internal.h:62 dropped)
+ *   BUG_NOWAKE         unlock never wakes (internal.h:67 dropped)
  *   BUG_WOKEN_CAS      a woken thread retries with try_acquire (CAS 0->1,
  *                      state LOCKED) before exchange(2): the next unlock
  *                      does not know others are still parked
  *   BUG_ACQ_ON_LOCKED  park loop tests `== CONTENDED` instead of
- *                      `!= UNLOCKED` (mutex.c:77-78): taking LOCKED for free
+ *                      `!= UNLOCKED` (mutex.c:78-80): taking LOCKED for free
  */
 #ifndef MUTEX_OPS_PML
 #define MUTEX_OPS_PML
@@ -46,7 +46,7 @@
 byte state = UNLOCKED;	/* ct_mutex.state */
 byte holders;		/* ghost: threads holding the mutex */
 
-/* ct__mutex_try_acquire (internal.h:43-49): CAS UNLOCKED -> LOCKED, acquire */
+/* ct__mutex_try_acquire (internal.h:45-53): CAS UNLOCKED -> LOCKED, acquire */
 inline try_acquire()
 {
 	atomic {
@@ -58,13 +58,13 @@ inline try_acquire()
 }
 
 /*
- * park_until_acquired (mutex.c:75-83). may_timeout: the deadline is not
+ * park_until_acquired (mutex.c:76-85). may_timeout: the deadline is not
  * CT_DEADLINE_NONE. Leaves ret = OK (acquired) or ETIMEDOUT.
  */
 inline park_until_acquired(may_timeout)
 {
 	do
-	:: /* mutex.c:77-78: atomic_exchange(&m->state, CONTENDED) != UNLOCKED */
+	:: /* mutex.c:78-80: atomic_exchange(&m->state, CONTENDED) != UNLOCKED */
 		atomic {
 #ifdef BUG_ACQ_ON_LOCKED
 			got = (state != CONTENDED);
@@ -75,13 +75,13 @@ inline park_until_acquired(may_timeout)
 			if :: got -> holders++ :: else -> skip fi
 		}
 		if
-		:: got -> ret = OK; break		/* mutex.c:82: return 0 */
+		:: got -> ret = OK; break		/* mutex.c:84: return 0 */
 		:: else -> skip
 		fi;
-		/* mutex.c:79: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
+		/* mutex.c:81: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
 		futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret);
 		if
-		:: ret == ETIMEDOUT -> break		/* mutex.c:80: return ETIMEDOUT */
+		:: ret == ETIMEDOUT -> break		/* mutex.c:82: return ETIMEDOUT */
 		:: else -> skip
 		fi;
 #ifdef BUG_WOKEN_CAS
@@ -95,45 +95,45 @@ inline park_until_acquired(may_timeout)
 	got = false
 }
 
-/* lock_slow (mutex.c:98-115): the bounded spin, then park. */
+/* lock_slow (mutex.c:100-117): the bounded spin, then park. */
 inline lock_slow(may_timeout)
 {
-	/* mutex.c:107-109: relaxed load == UNLOCKED, then try_acquire */
+	/* mutex.c:109-111: relaxed load == UNLOCKED, then try_acquire */
 	if
 	:: state == UNLOCKED -> try_acquire()
 	:: else -> got = false
 	fi;
 	if
-	:: got -> ret = OK; got = false		/* mutex.c:110: return 0 (a lost CAS breaks out: park) */
-	:: else -> park_until_acquired(may_timeout)	/* mutex.c:114 */
+	:: got -> ret = OK; got = false		/* mutex.c:112: return 0 (a lost CAS breaks out: park) */
+	:: else -> park_until_acquired(may_timeout)	/* mutex.c:116 */
 	fi
 }
 
-/* ct_mutex_lock (mutex.c:117-122, internal.h:51-55) */
+/* ct_mutex_lock (mutex.c:119-124, internal.h:55-59) */
 inline mutex_lock()
 {
-	try_acquire();				/* internal.h:53 */
+	try_acquire();				/* internal.h:57 */
 	if
 	:: got -> got = false
-	:: else -> lock_slow(false)		/* internal.h:54, mutex.c:155 */
+	:: else -> lock_slow(false)		/* internal.h:58, mutex.c:157 */
 	fi;
 	ret = OK
 }
 
-/* ct_mutex_lock_for (mutex.c:132-141) with a finite timeout; ret = OK or ETIMEDOUT */
+/* ct_mutex_lock_for (mutex.c:134-143) with a finite timeout; ret = OK or ETIMEDOUT */
 inline mutex_lock_for()
 {
-	try_acquire();				/* mutex.c:135 */
+	try_acquire();				/* mutex.c:137 */
 	if
 	:: got -> ret = OK; got = false
-	:: else -> lock_slow(true)		/* mutex.c:136 */
+	:: else -> lock_slow(true)		/* mutex.c:138 */
 	fi
 }
 
-/* ct_mutex_unlock (mutex.c:143-151, internal.h:57-63) */
+/* ct_mutex_unlock (mutex.c:145-153, internal.h:61-68) */
 inline mutex_unlock()
 {
-	/* internal.h:60-61: atomic_exchange(&m->state, UNLOCKED) == CONTENDED, release */
+	/* internal.h:64-66: atomic_exchange(&m->state, UNLOCKED) == CONTENDED, release */
 	atomic {
 		holders--;
 		contended = (state == CONTENDED);
@@ -142,17 +142,17 @@ inline mutex_unlock()
 	if
 	:: contended ->
 #ifndef BUG_NOWAKE
-		futex_wake_one(FA_MUTEX);	/* internal.h:62, mutex.c:160: ct__wake(&m->state, 1) */
+		futex_wake_one(FA_MUTEX);	/* internal.h:67, mutex.c:162: ct__wake(&m->state, 1) */
 #endif
 		contended = false
 	:: else -> skip
 	fi
 }
 
-/* ct__mutex_relock (mutex.c:163-168): park_until_acquired, no spinning, no deadline */
+/* ct__mutex_relock (mutex.c:165-170): park_until_acquired, no spinning, no deadline */
 inline mutex_relock()
 {
-	park_until_acquired(false)		/* mutex.c:166 */
+	park_until_acquired(false)		/* mutex.c:168 */
 }
 
 #endif
