@@ -141,12 +141,7 @@ def main(argv):
 
 
 def cli(argv):
-    try:
-        sys.exit(main(argv))
-    except BrokenPipeError:
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    cio.run_main(main, argv)
 
 
 if __name__ == '__main__':
