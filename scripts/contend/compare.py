@@ -140,19 +140,9 @@ def main(argv):
     return 1 if failures else 0
 
 
-if __name__ == '__main__':
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except BrokenPipeError:
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-
-
 def cli(argv):
-    try:
-        sys.exit(main(argv))
-    except BrokenPipeError:
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    cio.run_main(main, argv)
+
+
+if __name__ == '__main__':
+    cli(sys.argv[1:])

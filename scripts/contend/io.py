@@ -55,6 +55,17 @@ def _escape_surrogate(m):
     return "\\x%02x" % (c - 0xdc00) if 0xdc80 <= c <= 0xdcff else "\\u%04x" % c
 
 
+def run_main(main, argv):
+    """sys.exit(main(argv)) for a script's entry point: exit status 130 on
+    Ctrl-C, 1 when stdout is a pipe closed early (e.g. `| head`)."""
+    try:
+        sys.exit(main(argv))
+    except BrokenPipeError:
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 def safe_stdio():
     """Lets stdout and stderr print file names that are not UTF-8 (their
     original bytes go out) instead of raising UnicodeEncodeError."""

@@ -581,7 +581,4 @@ def main(argv):
 
 
 def cli(argv):
-    try:
-        sys.exit(main(argv))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    cio.run_main(main, argv)

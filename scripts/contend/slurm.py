@@ -65,20 +65,20 @@ interrupted.
 `scripts/sweep-slurm --job-gather TMP RESULTS STATUS SWEEP_EXIT`.)
 """
 
-import errno
-import json
 import os
 import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-PROG = "scripts/sweep-slurm"
+from .io import atomic_write_json, atomic_write_text
+from .slurm_job import job_gather
+from .slurm_watch import Task, Waiter, last_line, out, run_cmd, say
+from .sweep_step import rel
+
 SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(SCRIPTS)
 
@@ -93,134 +93,9 @@ SWEEP_VALUE_OPTS = ("--filter", "--repetitions", "--duration", "--threads", "--p
                     "--step-timeout", "--bench")
 SWEEP_FLAGS = ("--quick", "--full", "--no-peers")
 
-# Slurm job states that are final (squeue shows some of them for a while).
-FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
-                "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY", "REVOKED", "SPECIAL_EXIT"}
-
 
 class UsageError(Exception):
     """One line on stderr, exit status 2."""
-
-
-def say(msg):
-    print("%s: %s" % (PROG, msg), file=sys.stderr, flush=True)
-
-
-def out(msg):
-    print(msg, flush=True)
-
-
-def rel(path):
-    r = os.path.relpath(path, os.getcwd())
-    return path if r.startswith("../..") else r
-
-
-def fmt_time(s):
-    s = max(0, int(round(s)))
-    return "%d:%02d" % (s // 60, s % 60) if s < 3600 else "%d:%02d:%02d" % (
-        s // 3600, (s % 3600) // 60, s % 60)
-
-
-def cpulist(cpus):
-    cpus = sorted(cpus)
-    parts = []
-    i = 0
-    while i < len(cpus):
-        j = i
-        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
-            j += 1
-        parts.append(str(cpus[i]) if i == j else "%d-%d" % (cpus[i], cpus[j]))
-        i = j + 1
-    return ",".join(parts)
-
-
-def atomic_write_text(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_json(path, obj):
-    atomic_write_text(path, json.dumps(obj, indent=2) + "\n")
-
-
-def read_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            v = json.load(f)
-        return v if isinstance(v, dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-# ------------------------------------------------------------ meta.json facts
-
-def job_facts(env=None, node_pus=None, allowed=None):
-    """What a run inside a Slurm job records about the job, or None outside
-    one: job id (and array ids), target, node, partition, constraint, the
-    CPU mask this process may use and the node's PU count; "warning" when
-    the mask is smaller than the node."""
-    env = os.environ if env is None else env
-    job = env.get("SLURM_JOB_ID") or env.get("SLURM_JOBID")
-    if not job:
-        return None
-    if allowed is None:
-        try:
-            allowed = set(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            allowed = set(range(os.cpu_count() or 1))
-    if not node_pus:
-        node_pus = os.cpu_count() or len(allowed)
-    facts = {"job_id": job}
-    for key, var in (("array_job_id", "SLURM_ARRAY_JOB_ID"),
-                     ("array_task_id", "SLURM_ARRAY_TASK_ID"),
-                     ("target", "CONTEND_SLURM_TARGET"),
-                     ("session", "CONTEND_SLURM_SESSION"),
-                     ("cluster", "SLURM_CLUSTER_NAME"),
-                     ("node", "SLURMD_NODENAME"),
-                     ("partition", "SLURM_JOB_PARTITION"),
-                     ("cpus_on_node", "SLURM_CPUS_ON_NODE")):
-        if env.get(var):
-            facts[key] = env[var]
-    constraint = env.get("CONTEND_SLURM_CONSTRAINT") or env.get("SLURM_JOB_CONSTRAINTS")
-    facts["constraint"] = constraint or None
-    facts["hostname"] = socket.gethostname()
-    facts["cpu_mask"] = cpulist(allowed)
-    facts["cpu_mask_pus"] = len(allowed)
-    facts["node_pus"] = node_pus
-    if len(allowed) < node_pus:
-        facts["warning"] = (
-            "Slurm job %s may use %d of the node's %d PUs (%s): the run measures a "
-            "%d-PU slice, not the node (submit with --exclusive)"
-            % (job, len(allowed), node_pus, facts["cpu_mask"], len(allowed)))
-    return facts
-
-
-def add_job_facts(meta, warn):
-    """Adds job_facts() to a sweep's meta.json dict as "slurm" when the sweep
-    runs inside a Slurm job, and passes a smaller-than-the-node warning to
-    warn(message). The node's PU count is the topology's (host.pus_total)."""
-    host = meta.get("host") or {}
-    facts = job_facts(node_pus=host.get("pus_total"))
-    if facts is None:
-        return None
-    meta["slurm"] = facts
-    if facts.get("warning"):
-        warn("warning: " + facts["warning"])
-    return facts
 
 
 # ------------------------------------------------------------ arguments
@@ -337,26 +212,6 @@ def parse_args(argv):
     return opts
 
 
-# ------------------------------------------------------------ Slurm queries
-
-def run_cmd(cmd, timeout=60):
-    """(rc, stdout, stderr); rc 127 when the command cannot run."""
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, timeout=timeout)
-        return (p.returncode, p.stdout.decode("utf-8", "replace"),
-                p.stderr.decode("utf-8", "replace"))
-    except subprocess.TimeoutExpired:
-        return 124, "", "%s did not answer within %d s" % (cmd[0], timeout)
-    except OSError as e:
-        return 127, "", "%s: %s" % (cmd[0], e.strerror or e)
-
-
-def last_line(text, default=""):
-    lines = [l.strip() for l in (text or "").splitlines() if l.strip()]
-    return lines[-1] if lines else default
-
-
 def check_slurm():
     missing = [t for t in ("sbatch", "sinfo", "squeue", "scontrol") if not shutil.which(t)]
     if missing:
@@ -392,36 +247,6 @@ def check_targets(targets, lenient=False):
             raise UsageError("target %s: no node of partition %s has feature '%s' (it has: %s)"
                              % (t.name, t.partition, t.constraint,
                                 ", ".join(sorted(features)) or "none"))
-
-
-def scontrol_job(key):
-    """JobState, Reason, ExitCode and NodeList of a job Slurm still knows,
-    or None (no accounting needed: slurmctld forgets a job MinJobAge
-    seconds after it ends)."""
-    rc, so, _ = run_cmd(["scontrol", "show", "job", key], timeout=30)
-    if rc != 0:
-        return None
-    info = {}
-    for k in ("JobState", "Reason", "ExitCode", "NodeList"):
-        m = re.search(r"(?:^|\s)%s=(\S+)" % k, so)
-        if m:
-            info[k] = m.group(1)
-    return info or None
-
-
-def squeue(uid):
-    """{task key: (state, reason, nodes)} of this user's jobs (array tasks
-    one by one), or None when squeue fails."""
-    rc, so, se = run_cmd(["squeue", "-h", "-r", "-u", str(uid), "-o", "%i|%T|%r|%N"],
-                         timeout=60)
-    if rc != 0:
-        return None, last_line(se, "squeue exit status %d" % rc)
-    jobs = {}
-    for line in so.splitlines():
-        f = line.strip().split("|")
-        if len(f) >= 4:
-            jobs[f[0]] = (f[1], f[2], f[3])
-    return jobs, None
 
 
 # ------------------------------------------------------------ job scripts
@@ -503,238 +328,6 @@ def new_session(root):
             i += 1
     os.makedirs(os.path.join(path, "jobs"))
     return path
-
-
-# ------------------------------------------------------------ the job's end
-
-def job_gather(tmp, root, status_path, sweep_rc):
-    """Runs at the end of a job: renames the finished run folder from tmp
-    into root/<platform>/<run-id>/ (a new run id if that one is taken) and
-    writes the job's status file. Returns the job's exit status."""
-    status = {"sweep_exit": sweep_rc, "node": os.environ.get("SLURMD_NODENAME"),
-              "hostname": socket.gethostname(), "job": os.environ.get("SLURM_JOB_ID"),
-              "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "run_dir": None, "kept": None}
-    runs = []
-    if os.path.isdir(tmp):
-        for plat in sorted(os.listdir(tmp)):
-            pdir = os.path.join(tmp, plat)
-            if not os.path.isdir(pdir) or plat.startswith("."):
-                continue
-            for rid in sorted(os.listdir(pdir)):
-                if os.path.isfile(os.path.join(pdir, rid, "meta.json")):
-                    runs.append((plat, rid))
-    rc = sweep_rc
-    if not runs:
-        status["message"] = "scripts/sweep left no run folder (exit status %d)" % sweep_rc
-        rc = rc or 1
-    for plat, rid in runs:
-        src = os.path.join(tmp, plat, rid)
-        meta = read_json(os.path.join(src, "meta.json")) or {}
-        if not meta.get("finished"):
-            # Interrupted or failed part-way: not a run for the shared root.
-            status["kept"] = src
-            status["message"] = ("the sweep did not finish (exit status %d); its partial run "
-                                 "is kept in %s (scripts/sweep --resume can finish it)"
-                                 % (sweep_rc, src))
-            rc = rc or 1
-            continue
-        dst_dir = os.path.join(root, plat)
-        os.makedirs(dst_dir, exist_ok=True)
-        n = 1
-        while True:
-            name = rid if n == 1 else "%s-%d" % (rid, n)
-            dst = os.path.join(dst_dir, name)
-            if name != meta.get("run_id", rid):
-                meta["run_id"] = name
-                atomic_write_json(os.path.join(src, "meta.json"), meta)
-            if not os.path.exists(dst):
-                try:
-                    os.rename(src, dst)
-                    break
-                except OSError as e:
-                    if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                        raise
-            n += 1
-        status["run_dir"] = dst
-        status["platform"] = plat
-        status["run_id"] = name
-    if status["kept"] is None:
-        shutil.rmtree(tmp, ignore_errors=True)
-    atomic_write_json(status_path, status)
-    if status["run_dir"]:
-        print("contend: run %s (scripts/sweep exit status %d)" % (status["run_dir"], sweep_rc),
-              flush=True)
-    else:
-        print("contend: %s" % status.get("message"), flush=True)
-    return rc
-
-
-# ------------------------------------------------------------ waiting
-
-class Task:
-    """One job, or one task of a job array."""
-
-    def __init__(self, target, key, session):
-        self.target = target
-        self.key = key                  # "12" or "12_3"
-        self.out_path = os.path.join(session, "jobs", "%s-%s.out" % (target.name, key))
-        self.status_path = os.path.join(session, "jobs", "%s-%s.json" % (target.name, key))
-        self.state = "SUBMITTED"
-        self.shown = None
-        self.node = None
-        self.started = None
-        self.final = None               # "done", "failed"
-        self.reason = None
-        self.result = None              # the job's status file
-
-    def record(self):
-        r = {"job": self.key, "state": self.final or self.state.lower(), "node": self.node,
-             "output": self.out_path}
-        if self.reason:
-            r["reason"] = self.reason
-        if self.result:
-            r.update(run_dir=self.result.get("run_dir"), sweep_exit=self.result.get("sweep_exit"))
-            if self.result.get("kept"):
-                r["kept"] = self.result["kept"]
-        return r
-
-
-def output_tail(path):
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - 8192))
-            text = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    return last_line(text) or None
-
-
-class Waiter:
-    def __init__(self, targets, opts, session):
-        self.targets = targets
-        self.opts = opts
-        self.session = session
-        self.tasks = [t for tg in targets for t in tg.tasks]
-        self.uid = os.getuid()
-        self.squeue_error = None
-
-    def label(self, task):
-        return "[%s] job %s" % (task.target.name, task.key)
-
-    def poll(self):
-        jobs, err = squeue(self.uid)
-        if jobs is None:
-            if err != self.squeue_error:
-                say("squeue failed (%s); trying again" % err)
-            self.squeue_error = err
-            return
-        if self.squeue_error:
-            say("squeue answers again")
-            self.squeue_error = None
-        for task in self.tasks:
-            if task.final:
-                continue
-            st = jobs.get(task.key)
-            if st is None:
-                # Gone from the queue (sbatch returned once slurmctld had
-                # queued it, so it was there): the job has ended.
-                self.finish(task, None)
-                continue
-            state, reason, nodes = st
-            if state in FINAL_STATES:
-                self.finish(task, state)
-                continue
-            if nodes:
-                task.node = nodes
-            if state == "RUNNING" and task.started is None:
-                task.started = time.monotonic()
-            self.show(task, state, reason)
-
-    def show(self, task, state, reason):
-        key = (state, reason if state == "PENDING" else None)
-        if task.shown == key:
-            return
-        task.shown = key
-        task.state = state
-        if state == "PENDING":
-            out("%s: queued%s" % (self.label(task), " (%s)" % reason
-                                  if reason and reason != "None" else ""))
-        elif state == "RUNNING":
-            out("%s: running on %s" % (self.label(task), task.node or "?"))
-        elif state == "COMPLETING":
-            pass
-        else:
-            out("%s: %s%s" % (self.label(task), state.lower(),
-                              " (%s)" % reason if reason and reason != "None" else ""))
-
-    def finish(self, task, state):
-        # The job's own status file says how the sweep went; Slurm's state
-        # says how the job ended when the job died before writing it.
-        info = scontrol_job(task.key) or {}
-        state = info.get("JobState") or state
-        if state in (None, "COMPLETED"):
-            # A shared file system may show the job's status file a moment later.
-            deadline = time.monotonic() + 10
-            while not os.path.exists(task.status_path) and time.monotonic() < deadline:
-                time.sleep(0.2)
-        task.result = read_json(task.status_path)
-        if info.get("NodeList") and info["NodeList"] != "(null)":
-            task.node = info["NodeList"]
-        took = ""
-        if task.started is not None:
-            took = " in %s" % fmt_time(time.monotonic() - task.started)
-        res = task.result
-        if res and res.get("run_dir"):
-            task.node = res.get("node") or task.node
-            clean = res.get("sweep_exit") == 0
-            task.final = "done" if clean else "not clean"
-            if not clean:
-                task.reason = "scripts/sweep exit status %s (its report lists what failed)" \
-                    % res.get("sweep_exit")
-            out("%s: %s on %s%s -> %s%s" % (
-                self.label(task), task.final, task.node or "?", took, rel(res["run_dir"]),
-                "" if clean else " (%s)" % task.reason))
-            return
-        task.final = "failed"
-        why = []
-        if state:
-            words = {"CANCELLED": "cancelled", "TIMEOUT": "time limit reached",
-                     "NODE_FAIL": "node failure", "OUT_OF_MEMORY": "out of memory",
-                     "PREEMPTED": "preempted", "BOOT_FAIL": "node did not boot",
-                     "DEADLINE": "deadline reached", "FAILED": "failed",
-                     "COMPLETED": "completed"}
-            w = words.get(state, state.lower())
-            if state == "CANCELLED" and task.started is None and \
-                    info.get("NodeList") in (None, "", "(null)"):
-                w += " while queued"
-            why.append(w)
-            if info.get("Reason") and info["Reason"] != "None":
-                why.append("reason %s" % info["Reason"])
-            if info.get("ExitCode") and info["ExitCode"] != "0:0":
-                why.append("exit code %s" % info["ExitCode"])
-        else:
-            why.append("ended; Slurm no longer knows the job (no accounting needed, none read)")
-        if res and res.get("message"):
-            why.append(res["message"])
-        partial = os.path.join(self.session, ".tmp-%s-%s" % (task.target.name, task.key))
-        if not res and os.path.isdir(partial):
-            why.append("partial files kept in %s" % rel(partial))
-        tail = output_tail(task.out_path)
-        if tail:
-            why.append("last output: %s" % tail[:200])
-        elif not os.path.exists(task.out_path):
-            why.append("no output file %s" % rel(task.out_path))
-        task.reason = "; ".join(why)
-        out("%s: failed on %s: %s" % (self.label(task), task.node or "no node", task.reason))
-
-    def wait(self):
-        while True:
-            self.poll()
-            if all(t.final for t in self.tasks):
-                return
-            time.sleep(self.opts["poll"])
 
 
 # ------------------------------------------------------------ main

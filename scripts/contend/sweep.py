@@ -58,11 +58,11 @@ import signal
 import sys
 import tempfile
 import time
-from .slurm import add_job_facts
+from .slurm_job import add_job_facts
 from . import host as chost, io as cio, meta as cmeta, plot as cplot, report as creport
 from .host import (allowed_cpus, cpu_model_fallback, git_info, host_info, libraries,
                    run_quiet, toolchain, topology_counts)
-from .sweep_step import (REPO, Interrupted, Sweep, UsageError, fmt_time, rel, say,
+from .sweep_step import (REPO, Interrupted, Sweep, UsageError, fmt_time, kill_group, rel, say,
                          shell_join, step_cost)
 from .host import cpulist, hwloc_mask  # noqa: F401 (the tests use them from here)
 from .sweep_step import ere_escape, exact_regex  # noqa: F401

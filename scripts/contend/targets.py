@@ -17,6 +17,7 @@ no result (it failed or was not built) says so.
 Exit status: 0 table printed (whether targets are met or not); 2 bad
 usage or an unusable run folder. Standard library only.
 """
+import operator
 import os
 import statistics
 import sys
@@ -36,6 +37,31 @@ def median(run, key, metric):
     if not vals:
         raise Missing(key)
     return statistics.median(vals)
+
+
+def best_peer(run, t, peers, workload, n, metric, better):
+    """(peer, median metric) of the best of peers ((family, peer) pairs) by
+    better(a, b): operator.gt where higher is better, operator.lt where
+    lower is; None when none of them ran."""
+    best = None
+    for fam, peer in peers:
+        try:
+            v = median(run, t.key(fam, peer, workload, n), metric)
+        except Missing:
+            continue
+        if best is None or better(v, best[1]):
+            best = (peer, v)
+    return best
+
+
+def ratio_to_best(run, t, impl, workload, n, metric, best, what):
+    """A ratio for Table.add: impl's ((family, name)) median metric over
+    best[1] (best_peer's); Missing(what) when no peer ran."""
+    def ratio():
+        if best is None:
+            raise Missing(what)
+        return median(run, t.key(impl[0], impl[1], workload, n), metric) / best[1]
+    return ratio
 
 
 def fmt(v):
@@ -132,20 +158,10 @@ def build(run, place):
         n = 2 * k
         if any(r[1].startswith("pc:%dx%d " % (k, k)) for r in t.rows):
             continue
-        best = None
-        for fam, peer in (("ring", "ck_ring"), ("ring", "boost_queue"),
-                          ("queue", "tbb_bounded_queue")):
-            try:
-                v = median(run, t.key(fam, peer, wl, n), "ops_per_s")
-            except Missing:
-                continue
-            if best is None or v > best[1]:
-                best = (peer, v, fam)
-
-        def vs_best(best=best, wl=wl, n=n):
-            if best is None:
-                raise Missing("ring/lock-free peers")
-            return median(run, t.key("ring", "ct_ring", wl, n), "ops_per_s") / best[1]
+        best = best_peer(run, t, (("ring", "ck_ring"), ("ring", "boost_queue"),
+                                  ("queue", "tbb_bounded_queue")), wl, n, "ops_per_s", operator.gt)
+        vs_best = ratio_to_best(run, t, ("ring", "ct_ring"), wl, n, "ops_per_s", best,
+                                "ring/lock-free peers")
         t.add("ct_ring", "pc:%dx%d cap 1024 block: ops/s vs best of ck_ring, boost, tbb" % (k, k),
               "≥ 1", [("", vs_best, 1, "ge")],
               "^(ring|queue)/(ct_ring|ck_ring|boost_queue|tbb_bounded_queue)/%s/threads:%d%s"
@@ -162,18 +178,10 @@ def build(run, place):
     pool_peers = ("pthread_pool", "tbb_task_group", "omp_task", "glib_pool", "asio_pool")
 
     def best_pool(workload, n, metric, better):
-        best = None
-        for peer in pool_peers:
-            try:
-                v = median(run, t.key("pool", peer, workload, n), metric)
-            except Missing:
-                continue
-            if best is None or better(v, best[1]):
-                best = (peer, v)
-        return best
+        return best_peer(run, t, [("pool", p) for p in pool_peers], workload, n, metric, better)
 
     for n in counts:
-        bp = best_pool("empty", n, "ops_per_s", lambda a, b: a > b)
+        bp = best_pool("empty", n, "ops_per_s", operator.gt)
 
         def pool_vs(metric, bp=bp, n=n):
             if bp is None:
@@ -188,12 +196,9 @@ def build(run, place):
               note="best: %s" % bp[0] if bp else "")
         for g in (0, 10, 50, 1000):
             wl = "roundtrip/gap_us:%d" % g
-            bl = best_pool(wl, n, "p50_ns", lambda a, b: a < b)
-
-            def rt_vs(bl=bl, wl=wl, n=n):
-                if bl is None:
-                    raise Missing("pool/C and C++ peers")
-                return median(run, t.key("pool", "ct_pool", wl, n), "p50_ns") / bl[1]
+            bl = best_pool(wl, n, "p50_ns", operator.lt)
+            rt_vs = ratio_to_best(run, t, ("pool", "ct_pool"), wl, n, "p50_ns", bl,
+                                  "pool/C and C++ peers")
             t.add("ct_pool", "roundtrip gap %d us, %d workers: p50 vs the best C/C++ pool" % (g, n),
                   "≤ 1", [("", rt_vs, 1, "le")],
                   "^pool/[a-z_]+/%s/threads:%d%s" % (wl, n, pl),

@@ -34,7 +34,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
-from contend import slurm as cs  # noqa: E402
+from contend import slurm_job as cs  # noqa: E402
 
 SWEEP_SLURM = os.path.join(SCRIPTS, "sweep-slurm")
 FAKE = os.path.join(HERE, "fake_bench.py")

@@ -1,13 +1,12 @@
 """contend.peers.cli — python-peers' command line: flags, --plan, --list, the run."""
 
-import errno
 import math
 import os
 import re
 import sys
 
 from ..host import cpulist, parse_cpu_list
-from ..io import atomic_write_text
+from ..io import atomic_write_text, os_error_status
 from .benches import all_benchmarks, gb_rows, run_trial
 from .common import CFG, DEFAULT_DURATION, DEFAULT_PLACES, MAX_THREADS, PROG, UsageError
 from .output import Console, context_banner, json_document, make_context
@@ -336,7 +335,7 @@ def main(argv):
             # folder changed under us): one line, and no partial file.
             sys.stderr.write("%s: --benchmark_out=%s: cannot write: %s\n"
                              % (PROG, opts["out"], e.strerror or e))
-            return 1 if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO) else 2
+            return os_error_status(e)
     return 1 if failed else 0
 
 
