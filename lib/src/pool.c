@@ -45,7 +45,13 @@ enum {
 };
 
 /* The pool whose worker the calling thread is (NULL: not a worker). */
+#ifdef CT_RELACY
+/* Relacy threads are fibers of one OS thread: one slot per thread. */
+static ct_pool *ct_rl_self_pools[64];
+#define self_pool ct_rl_self_pools[ct__self()]
+#else
 static _Thread_local ct_pool *self_pool;
+#endif
 
 /*
  * Spinning waiters of futures, process-wide, at most one per online CPU
@@ -109,7 +115,8 @@ static void set_final(ct_future *f, uint32_t st)
 		next = st | ((s & F_WAITERS) ? F_WAKING : 0);
 		/* Release: the result (and the task's writes) are visible to a
 		 * waiter whose acquire load reads the final state. */
-	} while (!atomic_compare_exchange_weak_explicit(&f->state, &s, next, memory_order_release,
+	} while (!atomic_compare_exchange_weak_explicit(&f->state, &s, next,
+							CT_SEEDED(POOL_FINAL_REL, memory_order_release),
 							memory_order_relaxed));
 	if (next & F_WAKING) {
 		ct__wake(&f->state, CT_WAKE_ALL);
@@ -271,7 +278,7 @@ static void idle(ct_pool *p)
 	/* seq_cst announce, then seq_cst re-check: with the submit's seq_cst
 	 * increment of pending and load of sleepers, one of the two sees
 	 * the other (store buffering). */
-	atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
+	atomic_fetch_add_explicit(&p->sleepers, 1, CT_SEEDED(POOL_SLEEP_SC, memory_order_seq_cst));
 	/* Nor park while a wake is in flight (waking): it may have been
 	 * decided from a count that included a worker gone since, and the
 	 * worker it was meant for may be this one, announced after the wake
@@ -312,7 +319,7 @@ static void *worker_main(void *arg)
 	}
 	/* Release: the tasks this worker ran happen before a shutdown(wait)
 	 * that sees live reach 0. */
-	if (atomic_fetch_sub_explicit(&p->live, 1, memory_order_release) == 1)
+	if (atomic_fetch_sub_explicit(&p->live, 1, CT_SEEDED(POOL_LIVE_REL, memory_order_release)) == 1)
 		ct__wake(&p->live, CT_WAKE_ALL);
 	return NULL;
 }
@@ -395,7 +402,7 @@ void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
 		return;
 	for (;;) {
 		/* Acquire: pairs with each worker's release decrement. */
-		uint32_t n = atomic_load_explicit(&p->live, memory_order_acquire);
+		uint32_t n = atomic_load_explicit(&p->live, CT_SEEDED(POOL_LIVE_ACQ, memory_order_acquire));
 		if (n == 0)
 			break;
 		ct__wait(&p->live, n, CT_DEADLINE_NONE);
@@ -514,7 +521,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 {
 	/* Acquire on every load that may see the final state: pairs with
 	 * set_final's release. */
-	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	uint32_t s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	if (final(s))
 		return outcome(f, s, result);
 	/* Still queued: run it here rather than wait for a worker to get to
@@ -522,7 +529,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 	 * a timed wait cannot bound the task's length. */
 	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && claim(f)) {
 		run(f);
-		s = atomic_load_explicit(&f->state, memory_order_acquire);
+		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	}
 	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;
 	bool spun = false;
@@ -532,7 +539,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 		if (s & F_WAKING) {
 			/* Final, the finisher is still in its wake: a few us. */
 			sched_yield();
-			s = atomic_load_explicit(&f->state, memory_order_acquire);
+			s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 			continue;
 		}
 		if (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)
@@ -542,7 +549,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 			ct_future *g = pop(helper);
 			if (g != NULL) {
 				run(g);
-				s = atomic_load_explicit(&f->state, memory_order_acquire);
+				s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 				continue;
 			}
 		}
@@ -551,7 +558,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 			if (CT_FUTURE_SPIN > 0 && spin_slot_take()) {
 				for (int i = 0; i < CT_FUTURE_SPIN; i++) {
 					ct__cpu_relax();
-					s = atomic_load_explicit(&f->state, memory_order_acquire);
+					s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 					if ((s & F_MASK) >= F_DONE)
 						break;
 					if (helper != NULL &&
@@ -567,13 +574,13 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 		 * first (the CAS or the wait fails). */
 		if (!(s & F_WAITERS)) {
 			if (!atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_WAITERS,
-								   memory_order_acquire,
-								   memory_order_acquire))
+								   CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire),
+								   CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire)))
 				continue;
 			s |= F_WAITERS;
 		}
 		ct__wait(&f->state, s, deadline);
-		s = atomic_load_explicit(&f->state, memory_order_acquire);
+		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 		/* A helper goes round again: new tasks may be queued. */
 		spun = helper == NULL;
 	}
