@@ -162,7 +162,8 @@ struct wait_test : rl::test_suite<wait_test, 1>, pool_base {
 };
 
 /*
- * Timed waits only (they never run the task themselves): each may park
+ * ct_future_done and a zero timeout (polls), then timed waits only (they
+ * never run the task themselves): each may park
  * with WAITERS set and be woken by the finisher (WAKING) or time out; a
  * timeout loses nothing, the untimed wait after two of them gets the
  * result.
@@ -179,8 +180,16 @@ struct wait_for_test : rl::test_suite<wait_for_test, 1>, pool_base {
 		t.value = 30;
 		t.runs = 0;
 		RL_ASSERT(ct_pool_submit(&p, &f, task_fn, &t) == 0);
+		/* Polls: done() or a zero timeout seeing it finished sees the
+		 * task's write too. */
+		if (ct_future_done(&f))
+			RL_ASSERT(t.out($) == t.value);
 		void *r = nullptr;
-		int rc = ETIMEDOUT;
+		int rc = ct_future_wait_for(&f, &r, 0);
+		if (rc == 0)
+			check_result(&f, rc, r, &t);
+		RL_ASSERT(rc == 0 || (rc == ETIMEDOUT && r == nullptr));
+		rc = ETIMEDOUT;
 		for (int i = 0; i < 2 && rc == ETIMEDOUT; i++) {
 			rc = ct_future_wait_for(&f, &r, 1000);
 			RL_ASSERT(rc == 0 || (rc == ETIMEDOUT && r == nullptr));
