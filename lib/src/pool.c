@@ -45,7 +45,13 @@ enum {
 };
 
 /* The pool whose worker the calling thread is (NULL: not a worker). */
+#ifdef CT_RELACY
+/* Relacy threads are fibers of one OS thread: one slot per thread. */
+static ct_pool *ct_rl_self_pools[64];
+#define self_pool ct_rl_self_pools[ct__self()]
+#else
 static _Thread_local ct_pool *self_pool;
+#endif
 
 /*
  * Spinning waiters of futures, process-wide, at most one per online CPU
@@ -108,13 +114,18 @@ static void set_final(ct_future *f, uint32_t st)
 	do {
 		next = st | ((s & F_WAITERS) ? F_WAKING : 0);
 		/* Release: the result (and the task's writes) are visible to a
-		 * waiter whose acquire load reads the final state. */
-	} while (!atomic_compare_exchange_weak_explicit(&f->state, &s, next, memory_order_release,
+		 * waiter whose acquire load reads the final state (relaxed:
+		 * rl_pool's data race, POOL_FINAL_REL). */
+	} while (!atomic_compare_exchange_weak_explicit(&f->state, &s, next,
+							CT_SEEDED(POOL_FINAL_REL, memory_order_release),
 							memory_order_relaxed));
 	if (next & F_WAKING) {
 		ct__wake(&f->state, CT_WAKE_ALL);
 		/* Release: the last touch of f. A waiter seeing this value may
-		 * free f at once; nothing below reads it. */
+		 * free f at once; nothing below reads it. No rl_pool scenario
+		 * fails relaxed (the CAS's release reaches the waiter through
+		 * this same-thread store, a C11 release sequence); kept for
+		 * the hand-off of f (docs/reliability.md). */
 		atomic_store_explicit(&f->state, st, memory_order_release);
 	}
 }
@@ -212,9 +223,11 @@ static bool claim(ct_future *f)
 /* Wakes one parked idle worker (n = 1) or all. */
 static void wake_workers(ct_pool *p, int32_t n)
 {
-	/* Release: a parked worker that reads the new value also sees the
-	 * queue (it re-reads pending under seq_cst anyway). */
-	atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_release);
+	/* Relaxed (was release; rl_pool passes either way): wake_seq only
+	 * breaks a park. The queue is read under p->lock, the park decision
+	 * is the pending/sleepers handshake, and a bump after a worker read
+	 * wake_seq fails its futex compare (the kernel orders that). */
+	atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_relaxed);
 	ct__wake(&p->wake_seq, n);
 }
 
@@ -228,7 +241,10 @@ static void wake_workers(ct_pool *p, int32_t n)
  */
 static void maybe_wake(ct_pool *p)
 {
-	/* seq_cst loads: see idle() and worker_main(). */
+	/* seq_cst loads: see idle() and worker_main(). Relaxed, the spinning
+	 * or the sleepers load deadlocks rl_pool (submit_park: a lost
+	 * wakeup); the waking load and CAS pass relaxed one at a time and
+	 * stay seq_cst (docs/reliability.md). */
 	if (atomic_load_explicit(&p->spinning, memory_order_seq_cst) != 0 ||
 	    atomic_load_explicit(&p->sleepers, memory_order_seq_cst) == 0 ||
 	    atomic_load_explicit(&p->waking, memory_order_seq_cst) != 0)
@@ -241,6 +257,10 @@ static void maybe_wake(ct_pool *p)
 
 /* ---- workers ------------------------------------------------------------ */
 
+/* seq_cst: read after a task may have been queued (worker_main's exit
+ * check, idle's re-check): pending's increment happens before shut's
+ * store (the lock), so this must be at least acquire. rl_pool does not
+ * fail relaxed (docs/reliability.md). */
 static bool is_shut(const ct_pool *p)
 {
 	return atomic_load_explicit(&((ct_pool *)p)->shut, memory_order_seq_cst) != 0;
@@ -250,6 +270,8 @@ static bool is_shut(const ct_pool *p)
 static void idle(ct_pool *p)
 {
 	uint32_t zero = 0;
+	/* seq_cst CAS: takes the role that the submit's spinning load reads;
+	 * rl_pool passes with it relaxed alone (the store below is caught). */
 	if (CT_POOL_SPIN > 0 &&
 	    atomic_compare_exchange_strong_explicit(&p->spinning, &zero, 1, memory_order_seq_cst,
 						    memory_order_relaxed)) {
@@ -261,17 +283,21 @@ static void idle(ct_pool *p)
 		}
 		/* seq_cst: a submit that read spinning == 1 did not wake
 		 * anyone; its increment of pending is then ordered before
-		 * this store, so the re-check below sees it. */
+		 * this store, so the re-check below sees it. (Relaxed:
+		 * rl_pool deadlocks, submit_park.) */
 		atomic_store_explicit(&p->spinning, 0, memory_order_seq_cst);
 		if (found)
 			return;
 	}
-	/* Read the futex word first: a wake after this read changes it. */
-	uint32_t seq = atomic_load_explicit(&p->wake_seq, memory_order_acquire);
+	/* Read the futex word first: a wake after this read changes it.
+	 * Relaxed (was acquire): wake_seq publishes nothing (wake_workers). */
+	uint32_t seq = atomic_load_explicit(&p->wake_seq, memory_order_relaxed);
 	/* seq_cst announce, then seq_cst re-check: with the submit's seq_cst
 	 * increment of pending and load of sleepers, one of the two sees
-	 * the other (store buffering). */
-	atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
+	 * the other (store buffering). The announce relaxed: rl_pool
+	 * deadlocks (POOL_SLEEP_SC); the re-check loads pass relaxed one at
+	 * a time (the wake_seq futex compare covers one alone), kept. */
+	atomic_fetch_add_explicit(&p->sleepers, 1, CT_SEEDED(POOL_SLEEP_SC, memory_order_seq_cst));
 	/* Nor park while a wake is in flight (waking): it may have been
 	 * decided from a count that included a worker gone since, and the
 	 * worker it was meant for may be this one, announced after the wake
@@ -287,6 +313,7 @@ static void idle(ct_pool *p)
 	 * increment of pending is ordered before this store, so this
 	 * worker's next take (or its next idle re-check) sees that task, and
 	 * a take that leaves more queued passes a wake on (worker_main).
+	 * rl_pool passes with it relaxed alone (docs/reliability.md).
 	 */
 	atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
 }
@@ -298,21 +325,25 @@ static void *worker_main(void *arg)
 	for (;;) {
 		ct_future *f = pop(p);
 		if (f != NULL) {
-			/* More queued: pass a wake on (see maybe_wake). */
+			/* More queued: pass a wake on (see maybe_wake). seq_cst:
+			 * the waking store-buffer pattern (idle()); rl_pool
+			 * passes with it relaxed alone. */
 			if (atomic_load_explicit(&p->pending, memory_order_seq_cst) != 0)
 				maybe_wake(p);
 			run(f);
 			continue;
 		}
 		/* Shut down and nothing queued (pending read after shut:
-		 * submits after shut fail, so nothing can come). */
+		 * submits after shut fail, so nothing can come). seq_cst
+		 * as is_shut; rl_pool passes with it relaxed alone. */
 		if (is_shut(p) && atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0)
 			break;
 		idle(p);
 	}
 	/* Release: the tasks this worker ran happen before a shutdown(wait)
-	 * that sees live reach 0. */
-	if (atomic_fetch_sub_explicit(&p->live, 1, memory_order_release) == 1)
+	 * that sees live reach 0 (relaxed: rl_pool's shutdown_wait data
+	 * race, POOL_LIVE_REL). */
+	if (atomic_fetch_sub_explicit(&p->live, 1, CT_SEEDED(POOL_LIVE_REL, memory_order_release)) == 1)
 		ct__wake(&p->live, CT_WAKE_ALL);
 	return NULL;
 }
@@ -363,7 +394,9 @@ int ct_pool_init(ct_pool *p, unsigned workers)
 	for (unsigned i = 0; i < workers; i++) {
 		int rc = pthread_create(&t[i], NULL, worker_main, p);
 		if (rc != 0) {
-			/* Stop the ones started: they see shut and exit. */
+			/* Stop the ones started: they see shut and exit
+			 * (seq_cst as in ct_pool_shutdown; not reached by
+			 * rl_pool). */
 			atomic_fetch_sub_explicit(&p->live, workers - i, memory_order_relaxed);
 			atomic_store_explicit(&p->shut, 1, memory_order_seq_cst);
 			wake_workers(p, CT_WAKE_ALL);
@@ -379,7 +412,9 @@ int ct_pool_init(ct_pool *p, unsigned workers)
 void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
 {
 	lock(&p->lock);
-	/* seq_cst: read by idle workers' re-check (see idle()). */
+	/* seq_cst: read by idle workers' re-check and exit check (see
+	 * idle(), is_shut); rl_pool passes with it relaxed alone (the lock
+	 * and the wake_seq bump below order it for a parked worker). */
 	atomic_store_explicit(&p->shut, 1, memory_order_seq_cst);
 	if (cancel_pending) {
 		while (p->head != NULL) {
@@ -394,8 +429,9 @@ void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
 	if (!wait || self_pool == p)
 		return;
 	for (;;) {
-		/* Acquire: pairs with each worker's release decrement. */
-		uint32_t n = atomic_load_explicit(&p->live, memory_order_acquire);
+		/* Acquire: pairs with each worker's release decrement
+		 * (relaxed: rl_pool's shutdown_wait data race, POOL_LIVE_ACQ). */
+		uint32_t n = atomic_load_explicit(&p->live, CT_SEEDED(POOL_LIVE_ACQ, memory_order_acquire));
 		if (n == 0)
 			break;
 		ct__wait(&p->live, n, CT_DEADLINE_NONE);
@@ -438,7 +474,9 @@ static int submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
 	else
 		p->head = f;
 	p->tail = f;
-	/* seq_cst: the submit side of the park handshake (see idle()). */
+	/* seq_cst: the submit side of the park handshake (see idle()).
+	 * rl_pool passes with it relaxed alone (its partner, the sleepers
+	 * announce, is caught): kept, docs/reliability.md. */
 	atomic_fetch_add_explicit(&p->pending, 1, memory_order_seq_cst);
 	unlock(&p->lock);
 	maybe_wake(p);
@@ -472,6 +510,8 @@ int ct_pool_submit_to(ct_pool *p, ct_completion *c, ct_future *f, ct_task_fn fn,
 	return rc;
 }
 
+/* Acquire: the task's writes (relaxed: rl_pool's wait_for_timeouts data
+ * race). */
 bool ct_future_done(const ct_future *f)
 {
 	return final(atomic_load_explicit(&((ct_future *)f)->state, memory_order_acquire));
@@ -479,7 +519,10 @@ bool ct_future_done(const ct_future *f)
 
 bool ct_future_cancel(ct_future *f)
 {
-	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	/* Relaxed (was acquire): cancel's answer publishes nothing (a
+	 * cancelled task has no result; false promises none); rl_pool's
+	 * cancel scenario passes either way. */
+	uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
 	if ((s & F_MASK) == F_CANCELLED)
 		return true;
 	if ((s & F_MASK) != F_PENDING)
@@ -513,8 +556,8 @@ static int outcome(ct_future *f, uint32_t s, void **result)
 static int wait_until(ct_future *f, void **result, uint64_t deadline)
 {
 	/* Acquire on every load that may see the final state: pairs with
-	 * set_final's release. */
-	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	 * set_final's release (relaxed: rl_pool's data race, POOL_WAIT_ACQ). */
+	uint32_t s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	if (final(s))
 		return outcome(f, s, result);
 	/* Still queued: run it here rather than wait for a worker to get to
@@ -522,7 +565,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 	 * a timed wait cannot bound the task's length. */
 	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && claim(f)) {
 		run(f);
-		s = atomic_load_explicit(&f->state, memory_order_acquire);
+		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	}
 	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;
 	bool spun = false;
@@ -532,7 +575,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 		if (s & F_WAKING) {
 			/* Final, the finisher is still in its wake: a few us. */
 			sched_yield();
-			s = atomic_load_explicit(&f->state, memory_order_acquire);
+			s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 			continue;
 		}
 		if (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)
@@ -542,7 +585,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 			ct_future *g = pop(helper);
 			if (g != NULL) {
 				run(g);
-				s = atomic_load_explicit(&f->state, memory_order_acquire);
+				s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 				continue;
 			}
 		}
@@ -551,7 +594,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 			if (CT_FUTURE_SPIN > 0 && spin_slot_take()) {
 				for (int i = 0; i < CT_FUTURE_SPIN; i++) {
 					ct__cpu_relax();
-					s = atomic_load_explicit(&f->state, memory_order_acquire);
+					s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 					if ((s & F_MASK) >= F_DONE)
 						break;
 					if (helper != NULL &&
@@ -567,13 +610,13 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 		 * first (the CAS or the wait fails). */
 		if (!(s & F_WAITERS)) {
 			if (!atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_WAITERS,
-								   memory_order_acquire,
-								   memory_order_acquire))
+								   CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire),
+								   CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire)))
 				continue;
 			s |= F_WAITERS;
 		}
 		ct__wait(&f->state, s, deadline);
-		s = atomic_load_explicit(&f->state, memory_order_acquire);
+		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 		/* A helper goes round again: new tasks may be queued. */
 		spun = helper == NULL;
 	}
@@ -587,6 +630,8 @@ int ct_future_wait(ct_future *f, void **result)
 int ct_future_wait_for(ct_future *f, void **result, uint64_t timeout_ns)
 {
 	if (timeout_ns == 0) {
+		/* Acquire: as wait_until (relaxed: rl_pool's
+		 * wait_for_timeouts data race). */
 		uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 		return final(s) ? outcome(f, s, result) : ETIMEDOUT;
 	}
