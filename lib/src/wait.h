@@ -51,6 +51,13 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
  */
 int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to);
 
+/*
+ * Gives the CPU to another runnable thread, if any (sched_yield): a
+ * spinning waiter calls it between bursts of polls, so that on an
+ * oversubscribed CPU the thread it waits for gets to run.
+ */
+void ct__yield(void);
+
 /* Current CLOCK_MONOTONIC time in nanoseconds. */
 uint64_t ct__now_ns(void);
 

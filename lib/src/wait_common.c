@@ -15,3 +15,7 @@ uint64_t ct__deadline(uint64_t timeout_ns)
 	uint64_t now = ct__now_ns();
 	return timeout_ns >= CT_DEADLINE_NONE - now ? CT_DEADLINE_NONE : now + timeout_ns;
 }
+
+#include "spin.h"
+
+_Thread_local uint32_t ct__spin_budget_ns = CT__SPIN_BUDGET_MAX;

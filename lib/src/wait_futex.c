@@ -6,6 +6,7 @@
  * The library never changes errno: every syscall saves and restores it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -64,4 +65,11 @@ uint32_t ct__self_slow(void)
 	ct__self_id = (uint32_t)syscall(SYS_gettid);
 	errno = saved;
 	return ct__self_id;
+}
+
+void ct__yield(void)
+{
+	int saved = errno;
+	sched_yield();
+	errno = saved;
 }

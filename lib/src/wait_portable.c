@@ -38,6 +38,7 @@
  * unwind with the record still linked into a bucket.)
  */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
@@ -269,4 +270,11 @@ uint32_t ct__self_slow(void)
 	while (id == 0);
 	ct__self_id = id;
 	return id;
+}
+
+void ct__yield(void)
+{
+	int saved = errno;
+	sched_yield();
+	errno = saved;
 }

@@ -239,6 +239,8 @@ run_check ring  3 safety fail BUG_EARLY_WAITERS
 run_check ring  3 live   fail BUG_EARLY_WAITERS
 run_check ring  3 safety fail TIMED_GET=1 BUG_NO_RETRY
 run_check ring  4 safety fail NP=2 CAP=2 BUG_NO_BATON
+run_check ring  3 safety fail BUG_SIG_NOCLEAR
+run_check ring  3 live   fail BUG_SIG_NOCLEAR
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_CLOSE_NOWAKE
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_NO_DRAIN_WAKE
 # event: NS setters (default 1) doing ROUNDS (default 2) of set, clear,
