@@ -4,7 +4,7 @@
  *
  * A wait is polls of the caller's condition, in two phases:
  *
- *  1. Pause-spin: CT__SPIN_PAUSES pause iterations (~11 us at ~11 ns per
+ *  1. Pause-spin: CT__SPIN_PAUSES pause iterations (~3 us at ~11 ns per
  *     pause on the reference VM), polling at exponentially growing gaps
  *     (1, 2, 4, ... CT__SPIN_GAP_MAX pauses), so that a partner running on
  *     another core hands its item over while we spin, and our polls do not
@@ -24,8 +24,11 @@
  * idle consumer) soon spins ~CT__SPIN_BUDGET_MIN per wait; one whose
  * partner is merely preempted keeps spinning through the preemption.
  *
- * The clock is read only at the end of a burst (every ~11 us in phase 1,
- * every CT__SPIN_YIELD_PAUSES pauses in phase 2).
+ * The clock is read only at the end of a burst (after phase 1, then every
+ * CT__SPIN_YIELD_PAUSES pauses in phase 2). 256 pauses before the first
+ * yield, as the benchmark's own try loop: 1024 left a waiter spinning
+ * ~11 us on an oversubscribed CPU that the thread it waits for needed
+ * (docs/performance.md has the A/B).
  */
 #ifndef CONTEND_SPIN_H
 #define CONTEND_SPIN_H
@@ -36,7 +39,7 @@
 #include "wait.h"
 
 #ifndef CT__SPIN_PAUSES
-#define CT__SPIN_PAUSES 1024
+#define CT__SPIN_PAUSES 256
 #endif
 #define CT__SPIN_GAP_MAX 64
 #define CT__SPIN_YIELD_PAUSES 128

@@ -33,7 +33,7 @@
  *   every array ring of this kind).
  * - try_put/try_get never block or spin; EAGAIN means "full"/"empty" as
  *   seen by that attempt.
- * - Blocking: a blocked caller spins (bounded: ~11 us of pauses, then
+ * - Blocking: a blocked caller spins (bounded: ~3 us of pauses, then
  *   sched_yield rounds for a per-thread budget of 20 us to 1 ms that
  *   shrinks when spinning did not pay off), then parks; wakeups are never
  *   lost (see the protocol below). Not FIFO among waiters.
