@@ -76,6 +76,12 @@ static bool queue_wait(ct_queue *q, ct_cond *c, uint64_t deadline_ns)
 	return true;
 }
 
+/* True if deadline_ns (CT_DEADLINE_NONE: never) has passed: _for(0) does not spin. */
+static bool deadline_passed(uint64_t deadline_ns)
+{
+	return deadline_ns != CT_DEADLINE_NONE && ct__now_ns() >= deadline_ns;
+}
+
 /*
  * Called with the lock held by a put (put = true) that found the queue
  * full or a get that found it empty. Spins (spin.h) with the lock
@@ -144,7 +150,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			rc = EAGAIN;
 			break;
 		}
-		if (!spun) {
+		if (!spun && !deadline_passed(deadline_ns)) {
 			spun = true;
 			queue_spin(q, true, deadline_ns);
 			continue;	/* re-check under the lock */
@@ -199,7 +205,7 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 			rc = EAGAIN;
 			break;
 		}
-		if (!spun) {
+		if (!spun && !deadline_passed(deadline_ns)) {
 			spun = true;
 			queue_spin(q, false, deadline_ns);
 			continue;	/* re-check under the lock */
