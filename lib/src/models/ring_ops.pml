@@ -244,10 +244,10 @@ rw_eagain:	/* the spin failed (not registered) */
 	:: atomic { !expired ->		/* not yet (or CT_DEADLINE_NONE) */
 		ecwait[ec]++; reg = true }	/* ring.c:373: fetch_add(&ec->waiters, 1) */
 	fi;
-	atomic {				/* ring.c:375: key = load ec->seq */
+	atomic {				/* ring.c:376: key = load ec->seq */
 		key = ecseq[ec];
 		if
-		:: ecsig[ec] -> skip		/* ring.c:261: SIGNALED: clear it */
+		:: ecsig[ec] -> skip		/* ring.c:377, :261: SIGNALED: clear it */
 		:: else -> goto rw_try
 		fi
 	};
