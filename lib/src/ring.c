@@ -4,11 +4,14 @@
  * See contend/ring.h for the contract, the slot sequence numbers, the
  * close flag and the parking protocol with its no-lost-wakeup argument.
  *
- * Every atomic access here is memory_order_seq_cst, on purpose: the
- * parking protocol is a store-buffer pattern ("make progress possible,
- * then read `waiters`" against "waiters++, then look for progress") whose
- * correctness needs these accesses in one total order. The comment at each
- * access names the accesses of other threads it pairs with.
+ * Every atomic access here is memory_order_seq_cst, on purpose, except
+ * the slot stores that publish and free (release): the parking protocol
+ * is a store-buffer pattern ("make progress possible, then read
+ * `waiters`" against "waiters++, then look for progress") whose
+ * correctness needs these accesses in one total order; for the release
+ * stores the asymmetric fences of wait.h (ct__fence_light /
+ * ct__fence_heavy) restore it. The comment at each access names the
+ * accesses of other threads it pairs with.
  *
  * Who writes what:
  *   cells[i].seq   producers (publish: 2p -> 2p + 1) and consumers
@@ -49,6 +52,14 @@ _Static_assert((CT_RING_CAPACITY_MAX & (CT_RING_CAPACITY_MAX - 1)) == 0,
 /* A spinning get looks for close at every 16th poll (and before parking). */
 #define RING_CLOSE_CHECK_MASK 15u
 
+/* A parker whose membarrier failed after registration re-checks this often. */
+#define RING_UNPAIRED_PARK_NS 1000000u
+
+static inline uint64_t ring_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* The position part of `tail`. */
 #define RING_POS_MASK (~CT_RING_CLOSED)
 
@@ -86,6 +97,8 @@ int ct_ring_init(ct_ring *r, size_t capacity)
 		atomic_init(&cells[i].seq, seq_free_for(i));
 		cells[i].item = NULL;
 	}
+	/* Registers membarrier once per process, before r is shared. */
+	ct__fence_heavy_init();
 	r->cells = cells;
 	r->mask = (uint64_t)cap - 1;
 	atomic_init(&r->tail, 0);
@@ -134,10 +147,11 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 								  memory_order_seq_cst)) {
 				CT_RING_TEST_DELAY();
 				cell->item = item;
-				/* seq_cst (release at least): publishes item to
-				 * the consumer of pos; ordered before our load of
-				 * not_empty.waiters in ring_after_put. */
-				atomic_store_explicit(&cell->seq, seq_full_of(pos), memory_order_seq_cst);
+				/* Release: publishes item to the consumer of pos.
+				 * Ordered before our load of not_empty.waiters in
+				 * ring_after_put by ct__fence_light there, paired
+				 * with the parker's ct__fence_heavy. */
+				atomic_store_explicit(&cell->seq, seq_full_of(pos), memory_order_release);
 				*pos_out = pos;
 				return 0;
 			}
@@ -178,11 +192,12 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out, bool check_
 								  memory_order_seq_cst)) {
 				*item = cell->item;
 				CT_RING_TEST_DELAY();
-				/* seq_cst (release at least): hands the slot to
-				 * the producer one lap later, after our read of
-				 * item; ordered before our not_full.waiters load. */
+				/* Release: hands the slot to the producer one lap
+				 * later, after our read of item. Ordered before
+				 * our not_full.waiters load by ct__fence_light in
+				 * ring_after_get. */
 				atomic_store_explicit(&cell->seq, seq_free_for(pos + r->mask + 1),
-						      memory_order_seq_cst);
+						      memory_order_release);
 				*pos_out = pos;
 				return 0;
 			}
@@ -231,6 +246,13 @@ enum { EC_SIGNALED = 1u, EC_EPOCH = 2u };
  */
 static void ec_notify_one(ct_ring_ec *ec)
 {
+	/*
+	 * A full fence (only here, where a parker is registered): our
+	 * publish / free store is a release store that may still be in the
+	 * store buffer after ct__fence_light, and a skip below is only safe
+	 * if the waiter that clears the flag afterwards sees that store.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	/* seq_cst: see above; a set flag means a waiter will clear it and
 	 * re-check after this load (see ec_clear_signaled). */
 	uint32_t s = atomic_load_explicit(&ec->seq, memory_order_seq_cst);
@@ -273,6 +295,8 @@ static inline bool ec_has_waiters(ct_ring_ec *ec)
 /* After a successful put at position pos. */
 static void ring_after_put(ct_ring *r, uint64_t pos)
 {
+	/* Our publishing store before the waiters loads (see wait.h). */
+	ct__fence_light();
 	/* The item at pos may be what a parked consumer waits for. */
 	if (ec_has_waiters(&r->not_empty))
 		ec_notify_one(&r->not_empty);
@@ -295,6 +319,8 @@ static void ring_after_put(ct_ring *r, uint64_t pos)
 /* After a successful get at position pos. */
 static void ring_after_get(ct_ring *r, uint64_t pos)
 {
+	/* Our freeing store before the waiters loads (see wait.h). */
+	ct__fence_light();
 	/* The slot we freed may be what a parked producer waits for. */
 	if (ec_has_waiters(&r->not_full))
 		ec_notify_one(&r->not_full);
@@ -371,13 +397,20 @@ static int ring_wait(ct_ring *r, enum ring_side side, void **item, uint64_t dead
 		 * notifier publishes then loads waiters, we register then
 		 * re-check (see ec_has_waiters and ring.h). */
 		atomic_fetch_add_explicit(&ec->waiters, 1, memory_order_seq_cst);
+		/* Notifiers order their publish/free store before their
+		 * waiters load only with a compiler fence (ct__fence_light):
+		 * the barrier on their CPUs is ours to run. */
+		uint64_t park_deadline = deadline_ns;
+		if (ct__fence_heavy() != 0 &&
+		    atomic_load_explicit(&ct__fence_asymmetric, memory_order_relaxed))
+			park_deadline = ring_min(deadline_ns, ct__deadline(RING_UNPAIRED_PARK_NS));
 		/* seq_cst: read before the re-check; a notify after it changes
 		 * seq, so ct__wait below does not sleep through it. */
 		uint32_t key = atomic_load_explicit(&ec->seq, memory_order_seq_cst);
 		key = ec_clear_signaled(ec, key);
 		rc = ring_once(r, side, item, &pos, true);
 		if (rc == EAGAIN) {
-			(void)ct__wait(&ec->seq, key, deadline_ns);
+			(void)ct__wait(&ec->seq, key, park_deadline);
 			/* seq_cst: we may be the thread a notify woke. */
 			(void)ec_clear_signaled(ec, atomic_load_explicit(&ec->seq,
 									 memory_order_seq_cst));

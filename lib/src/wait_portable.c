@@ -278,3 +278,16 @@ void ct__yield(void)
 	sched_yield();
 	errno = saved;
 }
+
+/* No membarrier here: ct__fence_light stays a full fence. */
+atomic_int ct__fence_asymmetric;
+
+void ct__fence_heavy_init(void)
+{
+}
+
+int ct__fence_heavy(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return ENOSYS;
+}

@@ -84,13 +84,23 @@
  * EPIPE only if the flag is set and head == T; if head < T the put of that
  * position has claimed it and will publish, so the get waits for it.
  *
- * Memory ordering. All ring atomics use memory_order_seq_cst. On x86-64
- * loads and CAS cost nothing extra, and each operation's one slot store
- * (publish or free) gets a full barrier; on AArch64 they are ldar/stlr.
- * The parking protocol needs it: it is a store-buffer (Dekker) pattern
- * between "publish an item, then look for parked consumers" and "register
- * as parked, then look for an item", and only a single total order of
- * these operations guarantees that one side sees the other.
+ * Memory ordering. Every ring atomic is memory_order_seq_cst except each
+ * operation's one slot store (publish or free), a release store. The
+ * parking protocol is a store-buffer (Dekker) pattern between "publish an
+ * item, then look for parked consumers" and "register as parked, then
+ * look for an item"; a full barrier after the release store would cost
+ * every put and get a locked instruction (an xchg on x86-64: 1.7x
+ * ck_ring's CPU per put+get, uncontended). Instead the barrier is
+ * asymmetric: the notifier has only a compiler fence there, and a thread
+ * that registers to park runs membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+ * (a full barrier on every CPU running one of the process's threads)
+ * between its `waiters++` and its re-check, so either the notifier's load
+ * sees the registration or the re-check sees the store. Where membarrier
+ * cannot be registered (other kernels, seccomp, the portable backend),
+ * notifiers use a full fence instead. A notify that finds a parker runs a
+ * full fence before it reads the eventcount (see SIGNALED below).
+ * ring.pml models the delayed store (x86-TSO store buffers) and the
+ * membarrier, with a seeded bug without the latter.
  *
  * Parking protocol (consumers; producers mirror it with "room" for "item",
  * not_full for not_empty, tail for head). Each side has an eventcount:
@@ -119,8 +129,8 @@
  * slot at head, or a get moves head onto a slot that was already filled
  * (its producer notified while an earlier slot was claimed but still
  * empty, so the consumer it woke found nothing and parked again). Take the
- * publishing store, or the head CAS, in the total order of seq_cst
- * operations. If it comes before C's `waiters++`, C's try (after it) sees
+ * publishing store (as seen once the asymmetric barrier above orders it),
+ * or the head CAS, in the total order of seq_cst operations. If it comes before C's `waiters++`, C's try (after it) sees
  * the item. If after, the put's (or the baton's) load of `waiters` sees C
  * and notifies: if the bump follows C's key read, ct__wait does not sleep
  * or is woken; if C's key read already saw the bump, C's try (after it)
