@@ -20,7 +20,10 @@
 #           waiter never parks again, no spurious true, a timed wait returns
 #           false only if no set came; the init monitor's
 #           "no lost wakeup" at deadlock) and invalid end states. Breadth
-#           first for bug variants, so the trail is short.
+#           first for bug variants, so the trail is short (a check
+#           listing DFS searches depth first: its breadth-first frontier
+#           does not fit). pan is compiled with -DCOLLAPSE (state
+#           compression) for every check.
 #   live    pan -a -f: the LTL claim `terminates` (<> every thread done)
 #           under weak fairness, with assertions and end states off (-A -E)
 #           so that the claim alone must find the bug.
