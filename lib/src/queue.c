@@ -22,6 +22,7 @@
 #include <contend/queue.h>
 
 #include "internal.h"
+#include "spin.h"
 #include "wait.h"
 
 int ct_queue_init(ct_queue *q, size_t capacity)
@@ -42,7 +43,7 @@ int ct_queue_init(ct_queue *q, size_t capacity)
 	 * is the caller's job (thread creation, a release store, ...). */
 	atomic_store_explicit(&q->count, 0, memory_order_relaxed);
 	q->unfinished = 0;
-	q->closed = 0;
+	atomic_store_explicit(&q->closed, 0, memory_order_relaxed);
 	q->getters = 0;
 	q->putters = 0;
 	q->joiners = 0;
@@ -75,6 +76,42 @@ static bool queue_wait(ct_queue *q, ct_cond *c, uint64_t deadline_ns)
 	return true;
 }
 
+/* True if deadline_ns (CT_DEADLINE_NONE: never) has passed: _for(0) does not spin. */
+static bool deadline_passed(uint64_t deadline_ns)
+{
+	return deadline_ns != CT_DEADLINE_NONE && ct__now_ns() >= deadline_ns;
+}
+
+/*
+ * Called with the lock held by a put (put = true) that found the queue
+ * full or a get that found it empty. Spins (spin.h) with the lock
+ * released until the queue may have changed in the caller's favour (for a
+ * put: count below capacity; for a get: count above 0; for both: closed),
+ * or the spin budget or deadline_ns is spent; returns with the lock held.
+ * The caller then re-checks everything under the lock before it waits on
+ * a condition: a change made while we spun, unregistered, signalled
+ * nobody. A spinning thread is not counted in getters/putters, so a put or
+ * get whose partner is spinning makes no system call. Relaxed loads: they
+ * only end the spin; the lock orders what the caller then reads.
+ */
+static void queue_spin(ct_queue *q, bool put, uint64_t deadline_ns)
+{
+	struct ct__spin sp;
+	ct__spin_start(&sp);
+	ct_mutex_unlock(&q->lock);
+	for (;;) {
+		size_t count = atomic_load_explicit(&q->count, memory_order_relaxed);
+		if ((put ? count < q->capacity : count > 0) ||
+		    atomic_load_explicit(&q->closed, memory_order_relaxed)) {
+			ct__spin_done(&sp);
+			break;
+		}
+		if (ct__spin_next(&sp, deadline_ns) != CT__SPIN_AGAIN)
+			break;
+	}
+	ct_mutex_lock(&q->lock);
+}
+
 /*
  * put in all three forms: block = false is try_put (EAGAIN when full);
  * otherwise waits until deadline_ns (CT_DEADLINE_NONE: forever) and then
@@ -83,11 +120,11 @@ static bool queue_wait(ct_queue *q, ct_cond *c, uint64_t deadline_ns)
 static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 {
 	int rc;
-	bool wake_getter = false;
+	bool wake_getter = false, spun = false;
 
 	ct_mutex_lock(&q->lock);
 	for (;;) {
-		if (q->closed) {
+		if (atomic_load_explicit(&q->closed, memory_order_relaxed)) {
 			rc = EPIPE;
 			break;
 		}
@@ -113,6 +150,11 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			rc = EAGAIN;
 			break;
 		}
+		if (!spun && !deadline_passed(deadline_ns)) {
+			spun = true;
+			queue_spin(q, true, deadline_ns);
+			continue;	/* re-check under the lock */
+		}
 		q->putters++;
 		bool waited = queue_wait(q, &q->not_full, deadline_ns);
 		q->putters--;
@@ -122,6 +164,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			rc = ETIMEDOUT;
 			break;
 		}
+		spun = false;	/* woken: spin again before waiting again */
 	}
 	ct_mutex_unlock(&q->lock);
 	/* Signal after unlocking, so the woken getter does not run straight
@@ -136,7 +179,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 {
 	int rc;
-	bool wake_putter = false;
+	bool wake_putter = false, spun = false;
 
 	ct_mutex_lock(&q->lock);
 	for (;;) {
@@ -154,13 +197,18 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 			rc = 0;
 			break;
 		}
-		if (q->closed) {
+		if (atomic_load_explicit(&q->closed, memory_order_relaxed)) {
 			rc = EPIPE;
 			break;
 		}
 		if (!block) {
 			rc = EAGAIN;
 			break;
+		}
+		if (!spun && !deadline_passed(deadline_ns)) {
+			spun = true;
+			queue_spin(q, false, deadline_ns);
+			continue;	/* re-check under the lock */
 		}
 		q->getters++;
 		bool waited = queue_wait(q, &q->not_empty, deadline_ns);
@@ -171,6 +219,7 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 			rc = ETIMEDOUT;
 			break;
 		}
+		spun = false;	/* woken: spin again before waiting again */
 	}
 	ct_mutex_unlock(&q->lock);
 	if (wake_putter)	/* after unlocking: see queue_put */
@@ -211,8 +260,10 @@ int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns)
 void ct_queue_close(ct_queue *q)
 {
 	ct_mutex_lock(&q->lock);
-	if (!q->closed) {
-		q->closed = 1;
+	if (!atomic_load_explicit(&q->closed, memory_order_relaxed)) {
+		/* Relaxed: the lock orders it for lock holders; spinners
+		 * (queue_spin) only use it to stop spinning. */
+		atomic_store_explicit(&q->closed, 1, memory_order_relaxed);
 		/* Getters block only while the queue is empty, and no put
 		 * succeeds from now on: each woken getter returns EPIPE. Each
 		 * woken putter returns EPIPE. */

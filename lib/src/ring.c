@@ -4,15 +4,18 @@
  * See contend/ring.h for the contract, the slot sequence numbers, the
  * close flag and the parking protocol with its no-lost-wakeup argument.
  *
- * Every atomic access here is memory_order_seq_cst, on purpose: the
- * parking protocol is a store-buffer pattern ("make progress possible,
- * then read `waiters`" against "waiters++, then look for progress") whose
- * correctness needs these accesses in one total order. The comment at each
- * access names the accesses of other threads it pairs with. The Relacy
- * check rl_ring fails (data race or lost wakeup) with any of the six
- * accesses marked CT_SEEDED(RING_...) relaxed, and with the publishing
- * or the freeing store release instead of seq_cst; the others each pass
- * it alone when relaxed (docs/reliability.md says why they stay).
+ * Every atomic access here is memory_order_seq_cst, on purpose, except
+ * the slot stores that publish and free (release): the parking protocol
+ * is a store-buffer pattern ("make progress possible, then read
+ * `waiters`" against "waiters++, then look for progress") whose
+ * correctness needs these accesses in one total order; for the release
+ * stores the asymmetric fences of wait.h (ct__fence_light /
+ * ct__fence_heavy) restore it. The comment at each access names the
+ * accesses of other threads it pairs with. The Relacy check rl_ring
+ * (which models the asymmetric pair as two full fences, wait_relacy.h)
+ * fails, with a data race or a lost wakeup, with any of the accesses
+ * marked CT_SEEDED(RING_...) relaxed; docs/reliability.md says why the
+ * others stay seq_cst.
  *
  * Who writes what:
  *   cells[i].seq   producers (publish: 2p -> 2p + 1) and consumers
@@ -22,7 +25,9 @@
  *   tail           producers (CAS +1), ct_ring_close (OR CT_RING_CLOSED)
  *   head           consumers (CAS +1)
  *   ec.waiters     parking threads (+1 before the last check, -1 after)
- *   ec.seq         notifiers and close (+1 before waking)
+ *   ec.seq         notifiers and close (epoch +2 before waking; a
+ *                  notify-one also sets EC_SIGNALED), waiters (clear
+ *                  EC_SIGNALED once they have seen the epoch)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -30,6 +35,7 @@
 #include <contend/ring.h>
 
 #include "internal.h"
+#include "spin.h"
 #include "wait.h"
 
 _Static_assert(sizeof(ct_ring_cell) == CT_RING_SLOT_SIZE, "slot size");
@@ -47,6 +53,17 @@ _Static_assert((CT_RING_CAPACITY_MAX & (CT_RING_CAPACITY_MAX - 1)) == 0,
 #ifndef CT_RING_TEST_DELAY
 #define CT_RING_TEST_DELAY() ((void)0)
 #endif
+
+/* A spinning get looks for close at every 16th poll (and before parking). */
+#define RING_CLOSE_CHECK_MASK 15u
+
+/* A parker whose membarrier failed after registration re-checks this often. */
+#define RING_UNPAIRED_PARK_NS 1000000u
+
+static inline uint64_t ring_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
 
 /* The position part of `tail`. */
 #define RING_POS_MASK (~CT_RING_CLOSED)
@@ -85,6 +102,8 @@ int ct_ring_init(ct_ring *r, size_t capacity)
 		atomic_init(&cells[i].seq, seq_free_for(i));
 		cells[i].item = NULL;
 	}
+	/* Registers membarrier once per process, before r is shared. */
+	ct__fence_heavy_init();
 	r->cells = cells;
 	r->mask = (uint64_t)cap - 1;
 	atomic_init(&r->tail, 0);
@@ -133,11 +152,12 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 								  memory_order_seq_cst)) {
 				CT_RING_TEST_DELAY();
 				cell->item = item;
-				/* seq_cst (release at least): publishes item to
-				 * the consumer of pos; ordered before our load of
-				 * not_empty.waiters in ring_after_put. */
+				/* Release: publishes item to the consumer of pos.
+				 * Ordered before our load of not_empty.waiters in
+				 * ring_after_put by ct__fence_light there, paired
+				 * with the parker's ct__fence_heavy. */
 				atomic_store_explicit(&cell->seq, seq_full_of(pos),
-						      CT_SEEDED(RING_PUB_REL, memory_order_seq_cst));
+						      CT_SEEDED(RING_PUB_REL, memory_order_release));
 				*pos_out = pos;
 				return 0;
 			}
@@ -153,9 +173,13 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 /*
  * Tries once to get an item. Returns 0 (item in *item, position in *pos),
  * EAGAIN (the slot at head is empty, or claimed by a put still filling it)
- * or EPIPE (closed and drained).
+ * or EPIPE (closed and drained). With check_closed false, an empty slot is
+ * EAGAIN without a look at tail: a spinning consumer polls only the slot
+ * it waits for, instead of taking tail's cache line from the producer at
+ * every poll; ring_wait checks for close every few polls and before it
+ * parks.
  */
-static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
+static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out, bool check_closed)
 {
 	/* seq_cst: a parked consumer's re-check; pairs with the baton's head
 	 * CAS + not_empty.waiters load (see ring_after_get). */
@@ -174,11 +198,12 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
 								  memory_order_seq_cst)) {
 				*item = cell->item;
 				CT_RING_TEST_DELAY();
-				/* seq_cst (release at least): hands the slot to
-				 * the producer one lap later, after our read of
-				 * item; ordered before our not_full.waiters load. */
+				/* Release: hands the slot to the producer one lap
+				 * later, after our read of item. Ordered before
+				 * our not_full.waiters load by ct__fence_light in
+				 * ring_after_get. */
 				atomic_store_explicit(&cell->seq, seq_free_for(pos + r->mask + 1),
-						      CT_SEEDED(RING_FREE_REL, memory_order_seq_cst));
+						      CT_SEEDED(RING_FREE_REL, memory_order_release));
 				*pos_out = pos;
 				return 0;
 			}
@@ -190,6 +215,8 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
 			 * pos and none ever will: drained. Closed with tail >
 			 * pos: a put owns pos and will publish it.
 			 */
+			if (!check_closed)
+				return EAGAIN;
 			uint64_t tail = atomic_load_explicit(&r->tail, memory_order_seq_cst);
 			if ((tail & CT_RING_CLOSED) && (tail & RING_POS_MASK) <= pos)
 				return EPIPE;
@@ -204,29 +231,82 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out)
 /* ---- notification ------------------------------------------------------ */
 
 /*
- * Wakes n threads parked on ec. The bump is seq_cst and sequenced after
- * the caller's progress (publish / free / close): a parker whose key load
- * sees the bump then also sees that progress in its re-check; one whose
- * key is older is not put to sleep by ct__wait, or is woken here.
+ * ec->seq is an epoch (bumped by EC_EPOCH per notify) plus the flag
+ * EC_SIGNALED: "a notify-one has bumped the epoch and woken a thread, and
+ * no waiter has seen that bump yet". While it is set, a notify-one does
+ * nothing: the thread it woke (or a waiter that registers later) clears
+ * the flag and tries the ring again, after the progress of every notify
+ * that found the flag set, so it finds that progress (or a thread that
+ * took it passes the baton). Without it, every put while a woken consumer
+ * is still being scheduled (~20 us on a VM) made a FUTEX_WAKE system call.
+ * Waiters park with the flag clear in their key.
  */
-static void ec_notify(ct_ring_ec *ec, int32_t n)
+enum { EC_SIGNALED = 1u, EC_EPOCH = 2u };
+
+/*
+ * Wakes one thread parked on ec, unless a wake is already on its way.
+ * The CAS is seq_cst and sequenced after the caller's progress (publish /
+ * free) and its waiters load: a parker whose key load sees the new epoch
+ * then also sees that progress in its re-check; one whose key is older is
+ * not put to sleep by ct__wait, or is woken here.
+ */
+static void ec_notify_one(ct_ring_ec *ec)
 {
-	atomic_fetch_add_explicit(&ec->seq, 1, memory_order_seq_cst);
-	ct__wake(&ec->seq, n);
+	/*
+	 * A full fence (only here, where a parker is registered): our
+	 * publish / free store is a release store that may still be in the
+	 * store buffer after ct__fence_light, and a skip below is only safe
+	 * if the waiter that clears the flag afterwards sees that store.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* seq_cst: see above; a set flag means a waiter will clear it and
+	 * re-check after this load (see ec_clear_signaled). */
+	uint32_t s = atomic_load_explicit(&ec->seq, memory_order_seq_cst);
+	do {
+		if (s & EC_SIGNALED)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&ec->seq, &s, (s + EC_EPOCH) | EC_SIGNALED,
+							memory_order_seq_cst, memory_order_seq_cst));
+	ct__wake(&ec->seq, 1);
 }
 
-/* seq_cst: pairs with the parker's seq_cst waiters++ (see ring_wait). */
+/* Wakes every thread parked on ec (close, drain of a closed ring). */
+static void ec_notify_all(ct_ring_ec *ec)
+{
+	/* seq_cst: as ec_notify_one; the flag is left as it is. */
+	atomic_fetch_add_explicit(&ec->seq, EC_EPOCH, memory_order_seq_cst);
+	ct__wake(&ec->seq, CT_WAKE_ALL);
+}
+
+/*
+ * A waiter that has seen the epoch (its key, or its return from ct__wait)
+ * clears the flag before it tries the ring again: later notifies wake
+ * again. Returns the word with the flag clear. seq_cst: the clear comes
+ * before the caller's re-check in the total order.
+ */
+static uint32_t ec_clear_signaled(ct_ring_ec *ec, uint32_t s)
+{
+	if (s & EC_SIGNALED)
+		s = atomic_fetch_and_explicit(&ec->seq, ~(uint32_t)EC_SIGNALED,
+					      memory_order_seq_cst);
+	return s & ~(uint32_t)EC_SIGNALED;
+}
+
+/* seq_cst: pairs with the parker's seq_cst waiters++ (see ring_wait);
+ * rl_ring passes relaxed, the fence pair orders it; kept: a plain mov on x86. */
 static inline bool ec_has_waiters(ct_ring_ec *ec)
 {
-	return atomic_load_explicit(&ec->waiters, CT_SEEDED(RING_NOTIFY_SC, memory_order_seq_cst)) != 0;
+	return atomic_load_explicit(&ec->waiters, memory_order_seq_cst) != 0;
 }
 
 /* After a successful put at position pos. */
 static void ring_after_put(ct_ring *r, uint64_t pos)
 {
+	/* Our publishing store before the waiters loads (see wait.h). */
+	ct__fence_light();
 	/* The item at pos may be what a parked consumer waits for. */
 	if (ec_has_waiters(&r->not_empty))
-		ec_notify(&r->not_empty, 1);
+		ec_notify_one(&r->not_empty);
 	/*
 	 * Baton: if tail moved onto a slot that is already free (consumers
 	 * free slots out of order), a producer parked on the slot we just
@@ -239,16 +319,18 @@ static void ring_after_put(ct_ring *r, uint64_t pos)
 		uint64_t seq = atomic_load_explicit(&r->cells[next & r->mask].seq,
 						    memory_order_seq_cst);
 		if (seq == seq_free_for(next))
-			ec_notify(&r->not_full, 1);
+			ec_notify_one(&r->not_full);
 	}
 }
 
 /* After a successful get at position pos. */
 static void ring_after_get(ct_ring *r, uint64_t pos)
 {
+	/* Our freeing store before the waiters loads (see wait.h). */
+	ct__fence_light();
 	/* The slot we freed may be what a parked producer waits for. */
 	if (ec_has_waiters(&r->not_full))
-		ec_notify(&r->not_full, 1);
+		ec_notify_one(&r->not_full);
 	if (!ec_has_waiters(&r->not_empty))
 		return;
 	uint64_t next = pos + 1;
@@ -256,7 +338,7 @@ static void ring_after_get(ct_ring *r, uint64_t pos)
 	 * must release every parked consumer: they return EPIPE). */
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_seq_cst);
 	if ((tail & CT_RING_CLOSED) && (tail & RING_POS_MASK) <= next) {
-		ec_notify(&r->not_empty, CT_WAKE_ALL);
+		ec_notify_all(&r->not_empty);
 		return;
 	}
 	/*
@@ -267,16 +349,18 @@ static void ring_after_get(ct_ring *r, uint64_t pos)
 	 */
 	uint64_t seq = atomic_load_explicit(&r->cells[next & r->mask].seq, memory_order_seq_cst);
 	if (seq == seq_full_of(next))
-		ec_notify(&r->not_empty, 1);
+		ec_notify_one(&r->not_empty);
 }
 
 /* ---- blocking ---------------------------------------------------------- */
 
 enum ring_side { RING_PUT, RING_GET };
 
-static int ring_once(ct_ring *r, enum ring_side side, void **item, uint64_t *pos)
+static int ring_once(ct_ring *r, enum ring_side side, void **item, uint64_t *pos,
+		     bool check_closed)
 {
-	return side == RING_PUT ? ring_put_once(r, *item, pos) : ring_get_once(r, item, pos);
+	return side == RING_PUT ? ring_put_once(r, *item, pos)
+				: ring_get_once(r, item, pos, check_closed);
 }
 
 /*
@@ -292,30 +376,51 @@ static int ring_wait(ct_ring *r, enum ring_side side, void **item, uint64_t dead
 	int rc;
 
 	for (;;) {
-		/* Spin first: the first try after a wakeup is here too, so a
-		 * thread that was woken always retries before it can give up
-		 * or park again (it never swallows a notify). */
-		for (unsigned i = 1;; i++) {
-			rc = ring_once(r, side, item, &pos);
-			if (rc != EAGAIN)
+		/*
+		 * Spin first (ct__spin_*: pause-spin with backoff, then yield
+		 * rounds for the thread's learned budget). The first try after
+		 * a wakeup is here too, so a thread that was woken always
+		 * retries before it can give up or park again (it never
+		 * swallows a notify).
+		 */
+		struct ct__spin sp;
+		ct__spin_start(&sp);
+		for (;;) {
+			bool check_closed = (ct__spin_polls(&sp) & RING_CLOSE_CHECK_MASK) ==
+					    RING_CLOSE_CHECK_MASK;
+			rc = ring_once(r, side, item, &pos, check_closed);
+			if (rc != EAGAIN) {
+				ct__spin_done(&sp);
 				goto done;
-			if (i == CT_RING_SPIN)
+			}
+			int next = ct__spin_next(&sp, deadline_ns);
+			if (next == CT__SPIN_TIMEDOUT)
+				return ETIMEDOUT;
+			if (next == CT__SPIN_PARK)
 				break;
-			ct__cpu_relax();
 		}
-		if (deadline_ns != CT_DEADLINE_NONE && ct__now_ns() >= deadline_ns)
-			return ETIMEDOUT;
 
-		/* seq_cst: the parker's half of the store-buffer pattern; the
-		 * notifier publishes then loads waiters, we register then
-		 * re-check (see ec_has_waiters and ring.h). */
-		atomic_fetch_add_explicit(&ec->waiters, 1, CT_SEEDED(RING_PARK_SC, memory_order_seq_cst));
+		/* seq_cst: the parker's half of the store-buffer pattern (see
+		 * ec_has_waiters and ring.h); rl_ring passes relaxed, the fence
+		 * pair orders it; kept: the same lock xadd on x86. */
+		atomic_fetch_add_explicit(&ec->waiters, 1, memory_order_seq_cst);
+		/* Notifiers order their publish/free store before their
+		 * waiters load only with a compiler fence (ct__fence_light):
+		 * the barrier on their CPUs is ours to run. */
+		uint64_t park_deadline = deadline_ns;
+		if (ct__fence_heavy() != 0 && ct__fence_is_asymmetric())
+			park_deadline = ring_min(deadline_ns, ct__deadline(RING_UNPAIRED_PARK_NS));
 		/* seq_cst: read before the re-check; a notify after it changes
 		 * seq, so ct__wait below does not sleep through it. */
 		uint32_t key = atomic_load_explicit(&ec->seq, memory_order_seq_cst);
-		rc = ring_once(r, side, item, &pos);
-		if (rc == EAGAIN)
-			(void)ct__wait(&ec->seq, key, deadline_ns);
+		key = ec_clear_signaled(ec, key);
+		rc = ring_once(r, side, item, &pos, true);
+		if (rc == EAGAIN) {
+			(void)ct__wait(&ec->seq, key, park_deadline);
+			/* seq_cst: we may be the thread a notify woke. */
+			(void)ec_clear_signaled(ec, atomic_load_explicit(&ec->seq,
+									 memory_order_seq_cst));
+		}
 		/* seq_cst: leaving before our own notification (below) keeps
 		 * us from waking for ourselves; any order would be correct. */
 		atomic_fetch_sub_explicit(&ec->waiters, 1, memory_order_seq_cst);
@@ -360,7 +465,7 @@ int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns)
 int ct_ring_try_get(ct_ring *r, void **item)
 {
 	uint64_t pos;
-	int rc = ring_get_once(r, item, &pos);
+	int rc = ring_get_once(r, item, &pos, true);
 	if (rc == 0)
 		ring_after_get(r, pos);
 	return rc;
@@ -391,8 +496,8 @@ void ct_ring_close(ct_ring *r)
 	/* Unconditional: close is rare and terminal. Puts all fail now;
 	 * gets re-check, drain, or park again until the last pending put
 	 * publishes (its notify and the drain's wake-all release them). */
-	ec_notify(&r->not_full, CT_WAKE_ALL);
-	ec_notify(&r->not_empty, CT_WAKE_ALL);
+	ec_notify_all(&r->not_full);
+	ec_notify_all(&r->not_empty);
 }
 
 size_t ct_ring_size(const ct_ring *r)

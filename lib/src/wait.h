@@ -76,6 +76,60 @@ int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *t
 
 #ifndef CT_RELACY
 /*
+ * Gives the CPU to another runnable thread, if any (sched_yield): a
+ * spinning waiter calls it between bursts of polls, so that on an
+ * oversubscribed CPU the thread it waits for gets to run.
+ */
+void ct__yield(void);
+
+/*
+ * Asymmetric fences (liburcu's and Folly's pattern). A notifier that
+ * stores, then loads a "waiters" word with only a compiler fence between
+ * (ct__fence_light) is ordered against a parker that increments waiters,
+ * then calls ct__fence_heavy, then re-checks: ct__fence_heavy runs a full
+ * barrier on every CPU running a thread of this process
+ * (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)), so either the
+ * notifier's load sees the increment or the parker's re-check sees the
+ * store. ct__fence_heavy_init registers the process once
+ * (MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED); until it has succeeded
+ * (never, without membarrier: the portable backend, old kernels, seccomp)
+ * ct__fence_light is a full fence, so the pair stays correct either way.
+ */
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
+extern atomic_int ct__fence_asymmetric;	/* 1 once membarrier is registered */
+
+/* Registers the process for ct__fence_heavy (idempotent; cheap after the first call). */
+void ct__fence_heavy_init(void);
+
+/*
+ * The parker's half. Returns 0, or an errno if no membarrier ran (it then
+ * runs a full fence itself). A nonzero return while ct__fence_asymmetric
+ * is 1 (membarrier failed after registration: not seen in practice) leaves
+ * a notifier's skipped fence unpaired: the caller then parks with a short
+ * timeout and re-checks.
+ */
+int ct__fence_heavy(void);
+
+/* Whether ct__fence_light is only a compiler fence. Relaxed: only ever
+ * goes 0 -> 1, and a 1 seen here means every parker's ct__fence_heavy
+ * runs membarrier. */
+static inline int ct__fence_is_asymmetric(void)
+{
+	return atomic_load_explicit(&ct__fence_asymmetric, memory_order_relaxed);
+}
+
+/* The notifier's half: between its store and its load of the waiters word. */
+static inline void ct__fence_light(void)
+{
+	if (ct__fence_is_asymmetric())
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+/*
  * A small nonzero id for the calling thread (the kernel tid on Linux).
  * The id is cached in a thread-local (initial-exec: one %fs-relative load,
  * no __tls_get_addr call, also in the shared library); the first call of

@@ -6,8 +6,10 @@
  * The library never changes errno: every syscall saves and restores it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,4 +66,48 @@ uint32_t ct__self_slow(void)
 	ct__self_id = (uint32_t)syscall(SYS_gettid);
 	errno = saved;
 	return ct__self_id;
+}
+
+void ct__yield(void)
+{
+	int saved = errno;
+	sched_yield();
+	errno = saved;
+}
+
+atomic_int ct__fence_asymmetric;
+static atomic_int fence_tried;	/* 0 until the first registration attempt */
+
+void ct__fence_heavy_init(void)
+{
+	/* Relaxed: a racing second attempt only registers again (idempotent). */
+	if (atomic_load_explicit(&fence_tried, memory_order_relaxed))
+		return;
+	atomic_store_explicit(&fence_tried, 1, memory_order_relaxed);
+	int saved = errno;
+	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		/* Relaxed: see ct__fence_light; registration is process-wide
+		 * and done before any thread can see the 1. */
+		atomic_store_explicit(&ct__fence_asymmetric, 1, memory_order_relaxed);
+	errno = saved;
+}
+
+int ct__fence_heavy(void)
+{
+	/*
+	 * Always the system call, whatever ct__fence_asymmetric reads here:
+	 * a notifier that skipped its fence read 1, so registration was done
+	 * before its load; if ours failed (EPERM: not registered yet) it ran
+	 * before that, and the full fence below made our waiters++ visible
+	 * before it.
+	 */
+	int saved = errno;
+	long r = syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	int err = r == 0 ? 0 : errno;
+	errno = saved;
+	if (err != 0)
+		atomic_thread_fence(memory_order_seq_cst);
+	return err;
 }

@@ -38,6 +38,7 @@
  * unwind with the record still linked into a bucket.)
  */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
@@ -269,4 +270,24 @@ uint32_t ct__self_slow(void)
 	while (id == 0);
 	ct__self_id = id;
 	return id;
+}
+
+void ct__yield(void)
+{
+	int saved = errno;
+	sched_yield();
+	errno = saved;
+}
+
+/* No membarrier here: ct__fence_light stays a full fence. */
+atomic_int ct__fence_asymmetric;
+
+void ct__fence_heavy_init(void)
+{
+}
+
+int ct__fence_heavy(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return ENOSYS;
 }

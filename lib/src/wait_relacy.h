@@ -131,6 +131,30 @@ static inline void ct__cpu_relax(void)
 	rl::yield(1, $);
 }
 
+static inline void ct__yield(void)
+{
+	rl::yield(1, $);
+}
+
+/*
+ * The asymmetric fence pair (wait.h). membarrier runs a full barrier on
+ * every CPU running a thread of the process, so the pair orders like two
+ * full fences, which is what the model runs: a check of ring.c's release
+ * publish/free stores then needs both halves (docs/reliability.md). The
+ * "membarrier failed" branch is never taken here.
+ */
+static inline void ct__fence_heavy_init(void) {}
+static inline int ct__fence_is_asymmetric(void) { return 0; }
+static inline int ct__fence_heavy(void)
+{
+	(rl::atomic_thread_fence)(rl::mo_seq_cst, $);
+	return 0;
+}
+static inline void ct__fence_light(void)
+{
+	(rl::atomic_thread_fence)(rl::mo_seq_cst, $);
+}
+
 /* ---- the futex model ---------------------------------------------------- */
 
 struct ct_rl_waiter {

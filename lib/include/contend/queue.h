@@ -31,8 +31,11 @@
  * - Every item put (put returned 0) is returned by exactly one get, also
  *   after close: gets drain what is left, and return EPIPE only once the
  *   queue is closed *and* empty.
- * - Blocking: a blocked put/get/join parks (no CPU used) and is woken by
- *   the operation that makes progress possible. Not FIFO among waiters:
+ * - Blocking: a blocked put/get first spins with the mutex released
+ *   (bounded, as ct_ring: ~3 us of pauses, then sched_yield rounds for a
+ *   per-thread budget of 20 us to 1 ms that shrinks when spinning did not
+ *   pay off), then parks (no CPU used) and is woken by the operation that
+ *   makes progress possible; join parks at once. Not FIFO among waiters:
  *   an arriving thread may take a slot or an item ahead of a woken one.
  * - Thread safety: every function may be called concurrently with every
  *   other, from any thread, except _init and _destroy, which need exclusive
@@ -64,11 +67,15 @@
  *
  * Implementation notes
  * ====================
- * All fields except `count` are read and written only under `lock`, so
- * they need no atomics. `count` is written under `lock` (relaxed store:
- * the mutex orders it for the other lock holders) and read without it, with
- * a relaxed load, only by ct_queue_size, whose answer is approximate
- * anyway. Items live in buf[(head + i) % capacity], i < count.
+ * All fields except `count` and `closed` are read and written only under
+ * `lock`, so they need no atomics. `count` and `closed` are written under
+ * `lock` (relaxed stores: the mutex orders them for the other lock
+ * holders) and read without it, with relaxed loads, only by ct_queue_size
+ * (approximate anyway) and by a blocked put/get spinning with the lock
+ * released, which only stops spinning on what it sees and then re-checks
+ * under the lock (a spinner is not counted in getters/putters, so a change
+ * made meanwhile signalled nobody). Items live in
+ * buf[(head + i) % capacity], i < count.
  *
  * The waiting counts (`getters`, `putters`, `joiners`) record how many
  * threads are blocked on each condition, and `getters_woken` and
@@ -111,7 +118,7 @@ typedef struct ct_queue {
 	size_t head;		/* slot of the oldest item */
 	ct_atomic_size count;	/* items in buf; written under lock, read by size() */
 	size_t unfinished;	/* items put minus task_done calls */
-	uint32_t closed;	/* 1 once ct_queue_close ran; never goes back */
+	ct_atomic_u32 closed;	/* 1 once ct_queue_close ran; written under lock */
 	uint32_t getters;	/* threads blocked on not_empty */
 	uint32_t putters;	/* threads blocked on not_full */
 	uint32_t joiners;	/* threads blocked on all_tasks_done */

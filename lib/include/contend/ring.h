@@ -33,9 +33,10 @@
  *   every array ring of this kind).
  * - try_put/try_get never block or spin; EAGAIN means "full"/"empty" as
  *   seen by that attempt.
- * - Blocking: a blocked caller spins at most CT_RING_SPIN tries, then
- *   parks; wakeups are never lost (see the protocol below). Not FIFO among
- *   waiters.
+ * - Blocking: a blocked caller spins (bounded: ~3 us of pauses, then
+ *   sched_yield rounds for a per-thread budget of 20 us to 1 ms that
+ *   shrinks when spinning did not pay off), then parks; wakeups are never
+ *   lost (see the protocol below). Not FIFO among waiters.
  * - Thread safety: every function may be called concurrently with every
  *   other, from any thread, except _init and _destroy, which need exclusive
  *   access (no thread inside or blocked in a ring function).
@@ -83,44 +84,67 @@
  * EPIPE only if the flag is set and head == T; if head < T the put of that
  * position has claimed it and will publish, so the get waits for it.
  *
- * Memory ordering. All ring atomics use memory_order_seq_cst. On x86-64
- * loads and CAS cost nothing extra, and each operation's one slot store
- * (publish or free) gets a full barrier; on AArch64 they are ldar/stlr.
- * The parking protocol needs it: it is a store-buffer (Dekker) pattern
- * between "publish an item, then look for parked consumers" and "register
- * as parked, then look for an item", and only a single total order of
- * these operations guarantees that one side sees the other.
+ * Memory ordering. Every ring atomic is memory_order_seq_cst except each
+ * operation's one slot store (publish or free), a release store. The
+ * parking protocol is a store-buffer (Dekker) pattern between "publish an
+ * item, then look for parked consumers" and "register as parked, then
+ * look for an item"; a full barrier after the release store would cost
+ * every put and get a locked instruction (an xchg on x86-64: 1.7x
+ * ck_ring's CPU per put+get, uncontended). Instead the barrier is
+ * asymmetric: the notifier has only a compiler fence there, and a thread
+ * that registers to park runs membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+ * (a full barrier on every CPU running one of the process's threads)
+ * between its `waiters++` and its re-check, so either the notifier's load
+ * sees the registration or the re-check sees the store. Where membarrier
+ * cannot be registered (other kernels, seccomp, the portable backend),
+ * notifiers use a full fence instead. A notify that finds a parker runs a
+ * full fence before it reads the eventcount (see SIGNALED below).
+ * ring.pml models the delayed store (x86-TSO store buffers) and the
+ * membarrier, with a seeded bug without the latter.
  *
  * Parking protocol (consumers; producers mirror it with "room" for "item",
  * not_full for not_empty, tail for head). Each side has an eventcount:
- * `seq` (the futex word, bumped by every notify) and `waiters` (threads
+ * `seq` (the futex word: an epoch in steps of 2, bumped by every notify
+ * that wakes, plus bit 0, SIGNALED) and `waiters` (threads
  * registered to park).
  *
- *   wait:    try up to CT_RING_SPIN times; then waiters++; key = seq;
- *            try again; if that fails, ct__wait(&seq, key, deadline);
+ *   wait:    spin (tries); then waiters++; key = seq; if key has the
+ *            SIGNALED bit, clear it; try again; if that fails,
+ *            ct__wait(&seq, key, deadline); clear SIGNALED if set;
  *            waiters--; repeat from the top (so a thread that was woken, or
  *            timed out, always tries once more before it gives up).
- *   notify:  after every successful put: if not_empty.waiters > 0:
- *            seq++, wake 1 (a get likewise notifies not_full).
+ *   notify:  after every successful put: if not_empty.waiters > 0 and
+ *            SIGNALED is clear: seq += 2 with SIGNALED set (one CAS), wake
+ *            1 (a get likewise notifies not_full). SIGNALED set means a
+ *            wake is on its way that no waiter has seen yet: the thread it
+ *            woke (or the next to register) clears it and tries again, so
+ *            further notifies until then make no system call.
  *   baton:   after every successful get: if not_empty.waiters > 0 and the
- *            slot now at head already holds an item: seq++, wake 1; if the
- *            ring is closed and now drained: seq++, wake all.
- *   close:   set the flag, then seq++ and wake all, on both sides.
+ *            slot now at head already holds an item: notify (as above);
+ *            if the ring is closed and now drained: seq += 2, wake all.
+ *   close:   set the flag, then seq += 2 and wake all, on both sides.
  *
  * Why no wakeup is lost. Say consumer C registered, read its key and failed
  * its try. An item becomes gettable in one of two ways: a put fills the
  * slot at head, or a get moves head onto a slot that was already filled
  * (its producer notified while an earlier slot was claimed but still
  * empty, so the consumer it woke found nothing and parked again). Take the
- * publishing store, or the head CAS, in the total order of seq_cst
- * operations. If it comes before C's `waiters++`, C's try (after it) sees
+ * publishing store (as seen once the asymmetric barrier above orders it),
+ * or the head CAS, in the total order of seq_cst operations. If it comes before C's `waiters++`, C's try (after it) sees
  * the item. If after, the put's (or the baton's) load of `waiters` sees C
  * and notifies: if the bump follows C's key read, ct__wait does not sleep
  * or is woken; if C's key read already saw the bump, C's try (after it)
  * saw the item. A notify wakes one parked thread, maybe not C; but a
  * woken thread always tries again, and if it finds nothing, a get took
  * the item and passed the baton (or the next slot is not filled yet, and
- * its put will notify). A timed waiter whose deadline passes as it is
+ * its put will notify). A notify that finds SIGNALED set (the CAS
+ * after its waiters load) skips: a thread clears SIGNALED only after it
+ * saw the bump that set it, then tries again, so that try comes after the
+ * skipped notify's progress in the total order and takes it, or takes an
+ * earlier item and passes the baton; a bump that found no sleeper leaves
+ * SIGNALED for the next registering waiter to clear (a notify does nothing
+ * while waiters == 0 anyway). lib/src/models/ring.pml checks this with a
+ * seeded bug (a woken waiter that does not clear it). A timed waiter whose deadline passes as it is
  * woken still tries once more, so it cannot swallow the wakeup. Close
  * wakes everyone; a get still waiting for a put that claimed its slot
  * before the close parks again, and the get that takes the last item of a
@@ -157,7 +181,7 @@ typedef struct ct_ring_cell {
 
 /* An eventcount: threads park on `seq` while `waiters` counts them. */
 typedef struct ct_ring_ec {
-	ct_atomic_u32 seq;	/* futex word; bumped by every notify */
+	ct_atomic_u32 seq;	/* futex word: epoch (+2 per notify) | SIGNALED (bit 0) */
 	ct_atomic_u32 waiters;	/* threads between registering and leaving */
 } ct_ring_ec;
 
@@ -189,12 +213,6 @@ typedef struct ct_ring {
 /* The largest capacity accepted: a power of two whose slots fit in half the address space. */
 #define CT_RING_CAPACITY_MAX \
 	(((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1)) / CT_RING_SLOT_SIZE)
-
-/* Tries a blocked put/get makes (with the CPU's pause hint) before parking
- * (the Relacy checks build the library with fewer, to reach parking). */
-#ifndef CT_RING_SPIN
-#define CT_RING_SPIN 100
-#endif
 
 /*
  * Initializes an empty, open ring with room for `capacity` items rounded up

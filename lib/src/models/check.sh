@@ -20,7 +20,10 @@
 #           waiter never parks again, no spurious true, a timed wait returns
 #           false only if no set came; the init monitor's
 #           "no lost wakeup" at deadlock) and invalid end states. Breadth
-#           first for bug variants, so the trail is short.
+#           first for bug variants, so the trail is short (a check
+#           listing DFS searches depth first: its breadth-first frontier
+#           does not fit). pan is compiled with -DCOLLAPSE (state
+#           compression) for every check.
 #   live    pan -a -f: the LTL claim `terminates` (<> every thread done)
 #           under weak fairness, with assertions and end states off (-A -E)
 #           so that the claim alone must find the bug.
@@ -71,7 +74,7 @@ else
 fi
 
 # Each pan run is bounded: at most LIMIT seconds, MEMLIM MiB, DEPTH steps.
-LIMIT=60
+LIMIT=180
 MEMLIM=512
 DEPTH=20000
 if command -v timeout >/dev/null 2>&1; then
@@ -95,7 +98,15 @@ run_check() {
 	mkdir "$dir" && cp "$here"/*.pml "$dir"/ || exit 1
 	defs="-DNT=$threads"
 	variant=
+	dfs=0
 	for d in "$@"; do
+		# DFS: search a bug variant depth first (its breadth-first
+		# frontier does not fit in MEMLIM; the trail is then longer)
+		if [ "$d" = DFS ]; then
+			dfs=1
+			variant="${variant:+$variant,}DFS"
+			continue
+		fi
 		defs="$defs -D$d"
 		variant="${variant:+$variant,}$d"
 	done
@@ -105,12 +116,12 @@ run_check() {
 	[ "$expect" = fail ] && defs="$defs -DSPURIOUS=0"
 	case $check in
 	safety)
-		ccflags="-DSAFETY -DNOCLAIM"
-		[ "$expect" = fail ] && ccflags="$ccflags -DBFS"
+		ccflags="-DSAFETY -DNOCLAIM -DCOLLAPSE"
+		[ "$expect" = fail ] && [ "$dfs" -eq 0 ] && ccflags="$ccflags -DBFS"
 		panflags="-n"
 		;;
 	live)
-		ccflags="-DNFAIR=4"
+		ccflags="-DNFAIR=4 -DCOLLAPSE"
 		panflags="-n -a -f -A -E"
 		;;
 	esac
@@ -239,7 +250,11 @@ run_check ring  3 safety pass NP=2 CLOSE=1 SPURIOUS=0
 run_check ring  3 safety fail BUG_EARLY_WAITERS
 run_check ring  3 live   fail BUG_EARLY_WAITERS
 run_check ring  3 safety fail TIMED_GET=1 BUG_NO_RETRY
-run_check ring  4 safety fail NP=2 CAP=2 BUG_NO_BATON
+run_check ring  4 safety fail NP=2 CAP=2 BUG_NO_BATON DFS
+run_check ring  3 safety fail BUG_NO_MEMBARRIER
+run_check ring  3 live   fail BUG_NO_MEMBARRIER
+run_check ring  3 safety fail BUG_SIG_NOCLEAR
+run_check ring  3 live   fail BUG_SIG_NOCLEAR
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_CLOSE_NOWAKE
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_NO_DRAIN_WAKE
 # event: NS setters (default 1) doing ROUNDS (default 2) of set, clear,

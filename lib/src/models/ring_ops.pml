@@ -31,7 +31,7 @@
  *   so K failed tries reach exactly the states one does. The weak CAS's
  *   spurious failure is a failed try too (reloads the same value).
  * - The deadline of a timed call passes nondeterministically: at the
- *   deadline check (ring.c:300) spin chooses "passed" or "not yet"; a
+ *   deadline check (ring.c:390) spin chooses "passed" or "not yet"; a
  *   ct__wait that timed out (futex.pml) means it has passed (`expired`).
  * - ct_ring_try_put / try_get / _for(0) are ring_*_once + ring_after_*:
  *   the first try of ring_wait followed by its `done:` path.
@@ -42,17 +42,25 @@
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
  *   BUG_NO_BATON       ring_after_get never passes the baton to another
- *                      consumer (ring.c:262-264 dropped)
+ *                      consumer (ring.c:343-345 dropped)
  *   BUG_EARLY_WAITERS  the put loads not_empty.waiters before its
- *                      publishing seq store (ring.c:222 moved above :134)
+ *                      publishing seq store (ring.c:301 moved above :154)
  *   BUG_NO_RETRY       a woken (or timed-out) waiter checks its deadline
  *                      right after ct__wait and leaves with ETIMEDOUT
- *                      without trying again (ring.c:300-301 moved below
- *                      :315)
+ *                      without trying again (ring.c:390-391 moved below
+ *                      :413)
+ *   BUG_SIG_NOCLEAR    a waiter returning from ct__wait does not clear
+ *                      EC_SIGNALED (ring.c:415-416 dropped): the notify
+ *                      it was woken by stays "on its way", later notifies
+ *                      skip, and a parked thread sleeps through an item
+ *   BUG_NO_MEMBARRIER  the parker does not run ct__fence_heavy after
+ *                      waiters++ (ring.c:404-406 dropped): a notifier's
+ *                      release store still in its store buffer when it
+ *                      loads waiters == 0 is missed by the parker's re-check
  *   BUG_CLOSE_NOWAKE   ct_ring_close sets the flag and wakes nobody
- *                      (ring.c:388-389 dropped)
+ *                      (ring.c:493-494 dropped)
  *   BUG_NO_DRAIN_WAKE  ring_after_get does not wake everyone when it
- *                      drains a closed ring (ring.c:251-254 dropped)
+ *                      drains a closed ring (ring.c:332-335 dropped)
  */
 #ifndef RING_OPS_PML
 #define RING_OPS_PML
@@ -92,7 +100,33 @@ byte citem[CAP];	/* cells[i].item */
 byte ecseq[2];		/* not_empty.seq, not_full.seq: the futex words */
 byte ecwait[2];		/* not_empty.waiters, not_full.waiters */
 
-/* ct_ring_init (ring.c:79-90): slot i free for position i */
+/*
+ * Store buffers (x86-TSO) for the one store that may be delayed: a put's
+ * publishing store and a get's freeing store are memory_order_release
+ * (ring.c:154, :199), and only a compiler fence (ct__fence_light,
+ * ring.c:299 / :323) separates them from the waiters loads that follow.
+ * So the store may still sit in the thread's store buffer while it loads
+ * waiters and the next cell: pcell[t] is that slot + 1 (0: empty), pval[t]
+ * the value; the thread itself reads its own pending value (SEQ_OWN), the
+ * others the old one. The buffer drains at any moment (DRAIN_MAYBE), at
+ * the thread's next RMW (the waiters decrement, a notify's CAS or
+ * fetch_add: locked instructions drain it), at the end of the call, and
+ * at every parker's membarrier (ring.c:404-406, ct__fence_heavy: a full
+ * barrier on every CPU running a thread of the process).
+ */
+byte pcell[NPROC];
+byte pval[NPROC];
+byte mbt;		/* membarrier_all's loop index (0 between steps) */
+#define SEQ_OWN(i)	(pcell[me] == (i) + 1 -> pval[me] : cseq[i])
+#define DRAIN_OWN	if \
+			:: pcell[me] != 0 -> cseq[pcell[me] - 1] = pval[me]; pcell[me] = 0 \
+			:: else \
+			fi
+#define DRAIN_MAYBE	if :: atomic { DRAIN_OWN } :: skip fi
+bit ecsig[2];		/* EC_SIGNALED, bit 0 of the futex word: ecseq is the
+			 * epoch above it (the word is 2 * ecseq + ecsig) */
+
+/* ct_ring_init (ring.c:96-109): slot i free for position i */
 inline ring_init()
 {
 	byte ri;
@@ -103,22 +137,51 @@ inline ring_init()
 	ri = 0
 }
 
-/* ec_notify(ec, 1) (ring.c:206-210) */
-inline ec_notify_one(s)
+/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): drains every store buffer */
+inline membarrier_all()
 {
-	ecseq[s]++;			/* ring.c:208: fetch_add(&ec->seq, 1) */
-	futex_wake_one(FA_NOT_EMPTY + s)	/* ring.c:209: ct__wake(&ec->seq, 1) */
-}
-
-/* ec_notify(ec, CT_WAKE_ALL) (ring.c:206-210) */
-inline ec_notify_all(s)
-{
-	ecseq[s]++;			/* ring.c:208: fetch_add(&ec->seq, 1) */
-	futex_wake_all(FA_NOT_EMPTY + s)	/* ring.c:209: ct__wake(&ec->seq, CT_WAKE_ALL) */
+	atomic {
+		mbt = 0;
+		do
+		:: mbt < NPROC ->
+			if
+			:: pcell[mbt] != 0 -> cseq[pcell[mbt] - 1] = pval[mbt]; pcell[mbt] = 0
+			:: else
+			fi;
+			mbt++
+		:: else -> mbt = 0; break
+		od
+	}
 }
 
 /*
- * ring_wait (ring.c:282-327) for side s (PUT: producers, eventcount
+ * ec_notify_one(ec) (ring.c:247-265). The load of seq and the CAS loop
+ * are one step: the CAS only succeeds on the value just loaded, and a
+ * failed CAS reloads and tests again, so the loop as a whole is "if
+ * SIGNALED is set, return; else set it and bump the epoch" at the
+ * instant of the successful CAS (or of the load that saw the flag).
+ */
+inline ec_notify_one(s)
+{
+	atomic { DRAIN_OWN };		/* ring.c:255: atomic_thread_fence(seq_cst) */
+	if
+	:: atomic { ecsig[s] -> skip }	/* ring.c:258-261: a wake is on its way */
+	:: atomic { !ecsig[s] ->	/* ring.c:262: CAS seq -> (seq + 2) | SIGNALED */
+		DRAIN_OWN; ecseq[s]++; ecsig[s] = 1 };
+		futex_wake_one(FA_NOT_EMPTY + s)	/* ring.c:264: ct__wake(&ec->seq, 1) */
+	fi
+}
+
+/* ec_notify_all(ec) (ring.c:268-273): the flag is left as it is */
+inline ec_notify_all(s)
+{
+	ecseq[s]++;			/* ring.c:271: fetch_add(&ec->seq, 2) (callers with a
+					 * pending store drain it just before: DRAIN_OWN) */
+	futex_wake_all(FA_NOT_EMPTY + s)	/* ring.c:272: ct__wake(&ec->seq, CT_WAKE_ALL) */
+}
+
+/*
+ * ring_wait (ring.c:365-432) for side s (PUT: producers, eventcount
  * ec = NF; GET: consumers, ec = NE), with ring_once, ring_put_once /
  * ring_get_once and ring_after_put / ring_after_get written out in it:
  * rc = OK, EPIPE or (only if `timed`) ETIMEDOUT on return. The blocking
@@ -127,12 +190,12 @@ inline ec_notify_all(s)
  * Control flow is written with gotos so that each step is one access to
  * shared memory together with the local decisions that follow it (see the
  * modelling notes): `reg` says whether the thread is registered
- * (waiters++ done, ring.c:306-315), i.e. which try of ring.c's loop this
+ * (waiters++ done, ring.c:399-420), i.e. which try of ring.c's loop this
  * is, and where a try that ends goes:
- *   RW_SUCCESS(after)  return 0 from the try: done (ring.c:294-295 / :316-317)
+ *   RW_SUCCESS(after)  return 0 from the try: done (ring.c:385-387 / :420-421)
  *   RW_EPIPE           return EPIPE from the try: the same
  *   RW_EAGAIN          return EAGAIN: the deadline check and waiters++
- *                      (ring.c:300-306), or, registered, ct__wait (:311-312)
+ *                      (ring.c:390-399), or, registered, ct__wait (:380)
  * Labels must be unique in a proctype: use ring_wait once per proctype.
  */
 #define RW_SUCCESS(after) if :: reg -> goto rw_leave :: else -> goto after fi
@@ -142,98 +205,122 @@ inline ec_notify_all(s)
 inline ring_wait(s, ec)
 {
 	reg = false;	/* (a label may not open an inline) */
-rw_try:		/* ring.c:293 / :310: rc = ring_once(...) (ring.c:271-274) */
+rw_try:		/* ring.c:384 / :411: rc = ring_once(...) (ring.c:352-357) */
 	if
-	:: atomic {		/* ring_put_once, ring.c:111: pos = load tail */
+	:: atomic {		/* ring_put_once, ring.c:130: pos = load tail */
 		s == PUT -> pos = tail; pc = closed; rc = EAGAIN;
 		if
-		:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:113-114: closed */
+		:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:132-133: closed */
 		:: else
 		fi
 	   }
 	   do
-	   /* ring.c:119: load cell->seq; ring.c:120: diff vs seq_free_for(pos) */
-	   :: atomic { rc == EAGAIN && cseq[pos % CAP] < 2 * pos ->	/* ring.c:138-139: full */
+	   /* ring.c:138: load cell->seq; ring.c:139: diff vs seq_free_for(pos) */
+	   :: atomic { rc == EAGAIN && cseq[pos % CAP] < 2 * pos ->	/* ring.c:158-159: full */
 			RW_EAGAIN }
 	   :: rc == EAGAIN && cseq[pos % CAP] > 2 * pos ->
-		atomic {	/* ring.c:142: taken by another put: reload tail */
+		atomic {	/* ring.c:162: taken by another put: reload tail */
 			pos = tail; pc = closed;
 			if
-			:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:113-114 */
+			:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:132-133 */
 			:: else
 			fi
 		}
 	   :: rc == EAGAIN && cseq[pos % CAP] == 2 * pos ->
-		atomic {	/* ring.c:126: CAS tail pos -> pos + 1 */
+		atomic {	/* ring.c:145: CAS tail pos -> pos + 1 */
 			if
 			:: !closed && tail == pos -> tail++; rc = OK
 			:: else ->	/* CLOSED set or tail moved: pos = tail */
 				pos = tail; pc = closed;
 				if
-				:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:113-114 */
+				:: pc -> pc = false; rc = EPIPE; RW_EPIPE	/* ring.c:132-133 */
 				:: else
 				fi
 			fi
 		}
-	   :: atomic { rc == OK -> citem[pos % CAP] = item }	/* ring.c:130: cell->item = item */
+	   :: atomic { rc == OK -> citem[pos % CAP] = item }	/* ring.c:149: cell->item = item */
 #ifdef BUG_EARLY_WAITERS
-		/* BUG: ring_after_put's load of not_empty.waiters (ring.c:222)
+		/* BUG: ring_after_put's load of not_empty.waiters (ring.c:301)
 		 * done before the publishing store */
 		nw = (ecwait[NE] != 0);
 #endif
 		atomic {
-			cseq[pos % CAP] = 2 * pos + 1;	/* ring.c:134: store seq_full_of(pos) */
+			/* ring.c:154: store seq_full_of(pos), release: buffered */
+			pcell[me] = pos % CAP + 1; pval[me] = 2 * pos + 1;
 			RING_PUT_OK;			/* ghost: this put returns 0 */
-			RW_SUCCESS(rw_after_put)	/* ring.c:136: return 0 */
+			RW_SUCCESS(rw_after_put)	/* ring.c:156: return 0 */
 		}
 	   od
-	:: atomic { s == GET -> pos = head; rc = EAGAIN }	/* ring_get_once, ring.c:156: pos = load head */
+	:: atomic { s == GET -> pos = head; rc = EAGAIN }	/* ring_get_once, ring.c:180: pos = load head */
 	   do
-	   /* ring.c:161: load cell->seq; ring.c:162: diff vs seq_full_of(pos) */
+	   /* ring.c:185: load cell->seq; ring.c:186: diff vs seq_full_of(pos) */
 	   :: rc == EAGAIN && cseq[pos % CAP] == 2 * pos + 1 ->
-		atomic {	/* ring.c:166: CAS head pos -> pos + 1, reloading pos */
+		atomic {	/* ring.c:190: CAS head pos -> pos + 1, reloading pos */
 			if
 			:: head == pos -> head++; rc = OK; RING_GET_CLAIM
 			:: else -> pos = head
 			fi
 		}
-	   :: rc == EAGAIN && cseq[pos % CAP] < 2 * pos + 1 ->	/* ring.c:179: diff < 0 */
-		atomic {	/* ring.c:187: load tail */
+	   :: rc == EAGAIN && cseq[pos % CAP] < 2 * pos + 1 ->	/* ring.c:204: diff < 0 */
+		atomic {	/* ring.c:214: load tail */
 			if
-			:: closed && tail <= pos ->	/* ring.c:188-189: closed and drained */
+			:: closed && tail <= pos ->	/* ring.c:215-216: closed and drained */
 				/* EPIPE only once closed and drained: every
 				 * claimed position has been taken */
 				assert(head == tail);
 				rc = EPIPE; RW_EPIPE
-			:: else -> RW_EAGAIN		/* ring.c:190 */
+			:: else -> RW_EAGAIN		/* ring.c:217 */
 			fi
 		}
 	   :: rc == EAGAIN && cseq[pos % CAP] > 2 * pos + 1 ->
-		pos = head		/* ring.c:193: taken by another get: reload head */
+		pos = head		/* ring.c:220: taken by another get: reload head */
 	   :: atomic {
 			rc == OK ->
-			item = citem[pos % CAP];	/* ring.c:169: *item = cell->item */
+			item = citem[pos % CAP];	/* ring.c:193: *item = cell->item */
 			RING_GOT_ITEM			/* ghost: this get returns item */
 		};
 		atomic {
-			cseq[pos % CAP] = 2 * (pos + CAP);	/* ring.c:174: store seq_free_for(pos + cap) */
-			RW_SUCCESS(rw_after_get)	/* ring.c:177: return 0 */
+			/* ring.c:199: store seq_free_for(pos + cap), release: buffered */
+			pcell[me] = pos % CAP + 1; pval[me] = 2 * (pos + CAP);
+			RW_SUCCESS(rw_after_get)	/* ring.c:202: return 0 */
 		}
 	   od
 	fi;
 
 rw_eagain:	/* the spin failed (not registered) */
-	if	/* ring.c:300-301: the deadline has passed: return ETIMEDOUT */
+	if	/* ring.c:390-391: the deadline has passed: return ETIMEDOUT */
 	:: atomic { timed -> rc = ETIMEDOUT; expired = false; goto rw_out }
 	:: atomic { !expired ->		/* not yet (or CT_DEADLINE_NONE) */
-		ecwait[ec]++; reg = true }	/* ring.c:306: fetch_add(&ec->waiters, 1) */
+		ecwait[ec]++; reg = true }	/* ring.c:399: fetch_add(&ec->waiters, 1) */
 	fi;
-	atomic { key = ecseq[ec]; goto rw_try };	/* ring.c:309: key = load ec->seq */
+#ifndef BUG_NO_MEMBARRIER
+	membarrier_all();		/* ring.c:404: ct__fence_heavy() */
+#endif
+	atomic {				/* ring.c:409: key = load ec->seq */
+		key = ecseq[ec];
+		if
+		:: ecsig[ec] -> skip		/* ring.c:410, :283: SIGNALED: clear it */
+		:: else -> goto rw_try
+		fi
+	};
+	atomic {	/* ring.c:284-286: key = fetch_and(&ec->seq, ~SIGNALED) without it */
+		key = ecseq[ec]; ecsig[ec] = 0; goto rw_try
+	};
 
-rw_park:	/* registered, the try failed: ring.c:311-312: ct__wait(&ec->seq, key, deadline_ns) */
-	futex_wait(FA_NOT_EMPTY + ec, ecseq[ec], key, timed, wret);
+rw_park:	/* registered, the try failed: ring.c:413: ct__wait(&ec->seq, key, park_deadline) */
+	futex_wait(FA_NOT_EMPTY + ec, 2 * ecseq[ec] + ecsig[ec], 2 * key, timed, wret);
+#ifndef BUG_SIG_NOCLEAR
+	atomic { pc = ecsig[ec] };	/* ring.c:415-416: load ec->seq: SIGNALED? */
+	atomic {			/* ring.c:283-285: then fetch_and(~SIGNALED) */
+		if
+		:: pc -> ecsig[ec] = 0
+		:: else
+		fi;
+		pc = false
+	};
+#endif
 	atomic {
-		ecwait[ec]--;			/* ring.c:315: fetch_sub(&ec->waiters, 1) */
+		ecwait[ec]--;			/* ring.c:420: fetch_sub(&ec->waiters, 1) */
 		reg = false; key = 0;
 		expired = expired || (wret == ETIMEDOUT); wret = OK;
 #ifdef BUG_NO_RETRY
@@ -243,62 +330,68 @@ rw_park:	/* registered, the try failed: ring.c:311-312: ct__wait(&ec->seq, key, 
 		:: !expired
 		fi;
 #endif
-		goto rw_try			/* ring.c:316-317: rc == EAGAIN: loop */
+		goto rw_try			/* ring.c:421-422: rc == EAGAIN: loop */
 	};
 
 rw_leave:	/* registered, the try returned 0 or EPIPE */
 	atomic {
-		ecwait[ec]--;			/* ring.c:315: fetch_sub(&ec->waiters, 1) */
+		DRAIN_OWN;			/* a locked RMW drains the buffer */
+		ecwait[ec]--;			/* ring.c:420: fetch_sub(&ec->waiters, 1) */
 		reg = false; key = 0;
-		if				/* ring.c:316-317: goto done */
+		if				/* ring.c:421-422: goto done */
 		:: rc == OK && s == PUT -> goto rw_after_put
 		:: rc == OK && s == GET -> goto rw_after_get
 		:: else -> goto rw_out
 		fi
 	};
 
-rw_after_put:	/* ring.c:319-324: done, rc == 0: ring_after_put (ring.c:219-238) */
+rw_after_put:	/* ring.c:424-429: done, rc == 0: ring_after_put (ring.c:296-317) */
+	DRAIN_MAYBE;
 #ifdef BUG_EARLY_WAITERS
 	if
 	:: nw -> nw = false; ec_notify_one(NE)
 	:: else
 	fi;
 #else
-	if			/* ring.c:222: load not_empty.waiters != 0 */
-	:: ecwait[NE] != 0 -> ec_notify_one(NE)	/* ring.c:223 */
+	if			/* ring.c:301: load not_empty.waiters != 0 */
+	:: ecwait[NE] != 0 -> ec_notify_one(NE)	/* ring.c:302 */
 	:: else
 	fi;
 #endif
-	if			/* ring.c:231: load not_full.waiters != 0 */
+	DRAIN_MAYBE;
+	if			/* ring.c:310: load not_full.waiters != 0 */
 	:: ecwait[NF] != 0 ->
-		if		/* ring.c:233-235: load cells[pos + 1].seq == seq_free_for(pos + 1) */
-		:: cseq[(pos + 1) % CAP] == 2 * (pos + 1) -> ec_notify_one(NF)	/* ring.c:236 */
+		if		/* ring.c:312-314: load cells[pos + 1].seq == seq_free_for(pos + 1) */
+		:: SEQ_OWN((pos + 1) % CAP) == 2 * (pos + 1) -> ec_notify_one(NF)	/* ring.c:315 */
 		:: else
 		fi
 	:: else
 	fi;
 	goto rw_out;
 
-rw_after_get:	/* ring.c:319-324: done, rc == 0: ring_after_get (ring.c:241-265) */
-	if			/* ring.c:244: load not_full.waiters != 0 */
-	:: ecwait[NF] != 0 -> ec_notify_one(NF)	/* ring.c:245 */
+rw_after_get:	/* ring.c:424-429: done, rc == 0: ring_after_get (ring.c:320-346) */
+	DRAIN_MAYBE;
+	if			/* ring.c:325: load not_full.waiters != 0 */
+	:: ecwait[NF] != 0 -> ec_notify_one(NF)	/* ring.c:326 */
 	:: else
 	fi;
-	if			/* ring.c:246: load not_empty.waiters */
-	:: ecwait[NE] == 0			/* ring.c:247: return */
+	DRAIN_MAYBE;
+	if			/* ring.c:327: load not_empty.waiters */
+	:: ecwait[NE] == 0			/* ring.c:328: return */
 	:: else ->
-		if		/* ring.c:251: load tail; ring.c:252: closed and drained? */
+		if		/* ring.c:332: load tail; ring.c:333: closed and drained? */
 		:: closed && tail <= pos + 1 ->
 #ifndef BUG_NO_DRAIN_WAKE
-			ec_notify_all(NE)	/* ring.c:253: wake all, they return EPIPE */
+			atomic { DRAIN_OWN };	/* the fetch_add below is locked */
+			ec_notify_all(NE)	/* ring.c:334: wake all, they return EPIPE */
 #else
 			skip			/* BUG: nobody woken */
 #endif
 		:: else ->
 #ifndef BUG_NO_BATON
-			if	/* ring.c:262-263: load cells[pos + 1].seq == seq_full_of(pos + 1) */
-			:: cseq[(pos + 1) % CAP] == 2 * (pos + 1) + 1 ->
-				ec_notify_one(NE)	/* ring.c:264: the baton */
+			if	/* ring.c:343-344: load cells[pos + 1].seq == seq_full_of(pos + 1) */
+			:: SEQ_OWN((pos + 1) % CAP) == 2 * (pos + 1) + 1 ->
+				ec_notify_one(NE)	/* ring.c:345: the baton */
 			:: else
 			fi
 #else
@@ -307,20 +400,20 @@ rw_after_get:	/* ring.c:319-324: done, rc == 0: ring_after_get (ring.c:241-265) 
 		fi
 	fi;
 
-rw_out:		/* ring.c:326: return rc */
-	pos = 0
+rw_out:		/* ring.c:431: return rc */
+	atomic { DRAIN_OWN; pos = 0 }	/* (drains in finite time) */
 }
 
-/* ct_ring_close (ring.c:377-390) */
+/* ct_ring_close (ring.c:482-495) */
 inline ring_close()
 {
-	atomic { pc = closed; closed = true }	/* ring.c:382: fetch_or(&r->tail, CT_RING_CLOSED) */
+	atomic { pc = closed; closed = true }	/* ring.c:487: fetch_or(&r->tail, CT_RING_CLOSED) */
 	if
-	:: pc					/* ring.c:383-384: already closed */
+	:: pc					/* ring.c:488-489: already closed */
 	:: else ->
 #ifndef BUG_CLOSE_NOWAKE
-		ec_notify_all(NF);		/* ring.c:388 */
-		ec_notify_all(NE)		/* ring.c:389 */
+		ec_notify_all(NF);		/* ring.c:493 */
+		ec_notify_all(NE)		/* ring.c:494 */
 #else
 		skip				/* BUG: nobody woken */
 #endif
