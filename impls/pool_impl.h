@@ -85,6 +85,9 @@ void ci_cq_add(void *c);			/* one more future submitted to c */
 void ci_cq_cancel(void *c);			/* ... whose submit failed */
 void ci_cq_push(void *c, struct ci_cq_link *l);	/* it finished */
 int ci_cq_next(void *c, struct ci_cq_link **l);	/* 0, ENOENT */
+/* ci_cq_next for a peer whose future starts with its struct ci_cq_link:
+ * the `next` row of the table. */
+int ci_cq_next_future(void *c, void **fut);
 
 #ifdef __cplusplus
 }

@@ -192,15 +192,6 @@ static int submit_to(void *p, void *c, void *f, ci_task_fn fn, void *arg)
 	return rc;
 }
 
-static int next(void *c, void **f)
-{
-	struct ci_cq_link *l;
-	int rc = ci_cq_next(c, &l);
-	if (rc == 0)
-		*f = l;
-	return rc;
-}
-
 const struct ci_pool_ops ci_pool_omp_task = {
 	.name = "omp_task",
 	.pool_size = sizeof(struct pool),
@@ -214,5 +205,5 @@ const struct ci_pool_ops ci_pool_omp_task = {
 	.completion_init = ci_cq_init,
 	.completion_destroy = ci_cq_destroy,
 	.submit_to = submit_to,
-	.next = next,
+	.next = ci_cq_next_future,
 };

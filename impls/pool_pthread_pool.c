@@ -153,15 +153,6 @@ static int submit_to(void *p, void *c, void *f, ci_task_fn fn, void *arg)
 	return rc;
 }
 
-static int next(void *c, void **f)
-{
-	struct ci_cq_link *l;
-	int rc = ci_cq_next(c, &l);
-	if (rc == 0)
-		*f = l;	/* the link is the future's first member */
-	return rc;
-}
-
 const struct ci_pool_ops ci_pool_pthread_pool = {
 	.name = "pthread_pool",
 	.pool_size = sizeof(struct pool),
@@ -176,5 +167,5 @@ const struct ci_pool_ops ci_pool_pthread_pool = {
 	.completion_init = ci_cq_init,
 	.completion_destroy = ci_cq_destroy,
 	.submit_to = submit_to,
-	.next = next,
+	.next = ci_cq_next_future,
 };

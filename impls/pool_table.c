@@ -96,3 +96,12 @@ int ci_cq_next(void *p, struct ci_cq_link **l)
 	pthread_mutex_unlock(&q->m);
 	return rc;
 }
+
+int ci_cq_next_future(void *c, void **fut)
+{
+	struct ci_cq_link *l;
+	int rc = ci_cq_next(c, &l);
+	if (rc == 0)
+		*fut = l;	/* the link is the future's first member */
+	return rc;
+}
