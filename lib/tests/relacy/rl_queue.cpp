@@ -8,6 +8,7 @@
  * join returns only when every item is done, nobody parked at the end.
  */
 #include "relacy_run.hpp"
+#include "rl_timed.hpp"
 
 #include <contend/queue.h>
 void *ct__alloc(size_t size)
@@ -79,53 +80,19 @@ struct queue_test : rl::test_suite<queue_test, 3>, ct_rl_base {
 };
 
 /* Timed get and put on a full/empty queue of capacity 1: a timeout
- * loses no item. */
-struct queue_timed_test : rl::test_suite<queue_timed_test, 2>, ct_rl_base {
-	ct_queue q;
-	payload items[2];
-	int put_ok, got;
-
-	void before() { RL_ASSERT(ct_queue_init(&q, 1) == 0); }
-
-	void thread(unsigned idx)
-	{
-		if (idx == 0) {
-			put_ok = 0;
-			for (int i = 0; i < 2; i++) {
-				items[i].v($) = i;
-				int rc = ct_queue_put_for(&q, &items[i], 1000);
-				RL_ASSERT(rc == 0 || rc == ETIMEDOUT);
-				put_ok += rc == 0;
-			}
-		} else {
-			got = 0;
-			for (int i = 0; i < 2; i++) {
-				void *item;
-				int rc = ct_queue_get_for(&q, &item, 1000);
-				RL_ASSERT(rc == 0 || rc == ETIMEDOUT);
-				if (rc == 0) {
-					(void)static_cast<payload *>(item)->v($);
-					got++;
-				}
-			}
-		}
-	}
-
-	void after()
-	{
-		void *item;
-		int left = 0;
-		while (ct_queue_try_get(&q, &item) == 0)
-			left++;
-		RL_ASSERT(got + left == put_ok);
-		check_nobody_parked();
-		ct_queue_destroy(&q);
-	}
+ * loses no item (rl_timed.hpp). */
+struct queue_ops {
+	typedef ct_queue type;
+	static int init(ct_queue *q, size_t n) { return ct_queue_init(q, n); }
+	static void destroy(ct_queue *q) { ct_queue_destroy(q); }
+	static int put_for(ct_queue *q, void *x, uint64_t t) { return ct_queue_put_for(q, x, t); }
+	static int get_for(ct_queue *q, void **x, uint64_t t) { return ct_queue_get_for(q, x, t); }
+	static int try_get(ct_queue *q, void **x) { return ct_queue_try_get(q, x); }
 };
 
 int main(int argc, char **argv)
 {
 	return ct_rl_main(argc, argv, "queue",
 			  {ct_rl_make<queue_test>("put_get_close_join"),
-			   ct_rl_make<queue_timed_test>("timed")});
+			   ct_rl_make<ct_rl_timed_test<queue_ops>>("timed")});
 }

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "relacy_run.hpp"
+#include "rl_timed.hpp"
 
 /* ct__alloc/ct__free for ring.c (alloc.c's fault injection is not part of
  * the protocol): construct the cells, which hold Relacy objects. Relacy
@@ -117,48 +118,14 @@ struct ring_close_test : rl::test_suite<ring_close_test, 3>, ct_rl_base {
 	}
 };
 
-/* A timed get and a timed put racing: a timeout loses nothing. */
-struct ring_timed_test : rl::test_suite<ring_timed_test, 2>, ct_rl_base {
-	ct_ring r;
-	payload items[2];
-	int put_ok, got;
-
-	void before() { RL_ASSERT(ct_ring_init(&r, 1) == 0); }
-
-	void thread(unsigned idx)
-	{
-		if (idx == 0) {
-			put_ok = 0;
-			for (int i = 0; i < 2; i++) {
-				items[i].v($) = i;
-				int rc = ct_ring_put_for(&r, &items[i], 1000);
-				RL_ASSERT(rc == 0 || rc == ETIMEDOUT);
-				put_ok += rc == 0;
-			}
-		} else {
-			got = 0;
-			for (int i = 0; i < 2; i++) {
-				void *item;
-				int rc = ct_ring_get_for(&r, &item, 1000);
-				RL_ASSERT(rc == 0 || rc == ETIMEDOUT);
-				if (rc == 0) {
-					(void)static_cast<payload *>(item)->v($);
-					got++;
-				}
-			}
-		}
-	}
-
-	void after()
-	{
-		void *item;
-		int left = 0;
-		while (ct_ring_try_get(&r, &item) == 0)
-			left++;
-		RL_ASSERT(got + left == put_ok);
-		check_nobody_parked();
-		ct_ring_destroy(&r);
-	}
+/* A timed get and a timed put racing: a timeout loses nothing (rl_timed.hpp). */
+struct ring_ops {
+	typedef ct_ring type;
+	static int init(ct_ring *r, size_t n) { return ct_ring_init(r, n); }
+	static void destroy(ct_ring *r) { ct_ring_destroy(r); }
+	static int put_for(ct_ring *r, void *x, uint64_t t) { return ct_ring_put_for(r, x, t); }
+	static int get_for(ct_ring *r, void **x, uint64_t t) { return ct_ring_get_for(r, x, t); }
+	static int try_get(ct_ring *r, void **x) { return ct_ring_try_get(r, x); }
 };
 
 int main(int argc, char **argv)
@@ -166,5 +133,5 @@ int main(int argc, char **argv)
 	return ct_rl_main(argc, argv, "ring",
 			  {ct_rl_make<ring_mpsc_test>("mpsc_full_empty"),
 			   ct_rl_make<ring_close_test>("close_drain"),
-			   ct_rl_make<ring_timed_test>("timed", true)});
+			   ct_rl_make<ct_rl_timed_test<ring_ops>>("timed", true)});
 }
