@@ -17,13 +17,6 @@
  */
 
 /*
- * Acquires m on the slow path, in the CONTENDED state, without spinning:
- * used by threads returning from a cond wait, which may have been requeued
- * onto m's wait queue and must keep the chain of wakeups going.
- */
-void ct__mutex_relock(ct_mutex *m);
-
-/*
  * ct_cond_wait with an absolute CLOCK_MONOTONIC deadline
  * (CT_DEADLINE_NONE: none). Returns 0 or ETIMEDOUT; m is held on return.
  */
@@ -39,6 +32,38 @@ int ct__cond_wait_until(ct_cond *c, ct_mutex *m, uint64_t deadline_ns);
  */
 void ct__mutex_lock_slow(ct_mutex *m);
 void ct__mutex_wake(ct_mutex *m);
+
+/*
+ * The parking lot's waiter counts (mutex.c; the protocol is in
+ * contend/mutex.h): threads between announcing themselves on the slow
+ * path and leaving it, for every mutex whose address hashes to the slot.
+ * Outside the mutex, so an unlock never reads the mutex's memory after
+ * its releasing store (the next owner may free it at once, as POSIX
+ * allows for pthread mutexes); a slot shared by two busy mutexes costs
+ * only spurious wakes. One cache line per slot: a parker's increment does
+ * not evict the slot other mutexes' unlocks read.
+ */
+#ifdef CT_RELACY
+/* Relacy: one slot, a Relacy atomic of the test's kernel (wait_relacy.h). */
+#define ct__mutex_waiters(m) ((void)(m), &ct_rl_kernel::current->mutex_waiters)
+#else
+#define CT_MUTEX_LOT_BITS 9
+struct ct__mutex_lot_slot {
+	_Atomic(uint32_t) waiters;
+	char pad[64 - sizeof(uint32_t)];
+};
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
+extern struct ct__mutex_lot_slot ct__mutex_lot[1u << CT_MUTEX_LOT_BITS];
+
+static inline _Atomic(uint32_t) *ct__mutex_waiters(const ct_mutex *m)
+{
+	/* Fibonacci hashing of the address (mutexes are 4-byte aligned). */
+	uint64_t h = (uint64_t)(uintptr_t)m * UINT64_C(0x9E3779B97F4A7C15);
+	return &ct__mutex_lot[h >> (64 - CT_MUTEX_LOT_BITS)].waiters;
+}
+#endif
 
 /* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release
  * (without it: relacy mutex, seeded MUTEX_ACQ). */
@@ -56,12 +81,21 @@ static inline void ct__mutex_lock_inline(ct_mutex *m)
 		ct__mutex_lock_slow(m);
 }
 
+/*
+ * A plain releasing store, then the waiter count: the store-buffer
+ * pattern against a parker's increment-then-recheck, ordered by the
+ * asymmetric fence pair (ct__fence_light here, ct__fence_heavy in the
+ * parker; without the parker's: spin model mutex, BUG_NO_MEMBARRIER).
+ */
 static inline void ct__mutex_unlock_inline(ct_mutex *m)
 {
 	/* Release: publishes the critical section to the next acquirer
 	 * (without it: relacy mutex, seeded MUTEX_REL). */
-	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED,
-				     CT_SEEDED(MUTEX_REL, memory_order_release)) == CT_MUTEX_CONTENDED)
+	atomic_store_explicit(&m->state, CT_MUTEX_UNLOCKED,
+			      CT_SEEDED(MUTEX_REL, memory_order_release));
+	ct__fence_light();
+	/* Relaxed: ordered after the store by the fence pair. */
+	if (atomic_load_explicit(ct__mutex_waiters(m), memory_order_relaxed) != 0)
 		ct__mutex_wake(m);
 }
 

@@ -1,5 +1,6 @@
 /*
- * mutex.c — ct_mutex: three-state futex mutex with bounded spinning.
+ * mutex.c — ct_mutex: a futex mutex whose unlock is a plain store, with
+ * bounded spinning and a hashed waiter count (the parking lot).
  * The protocol and the meaning of each state are in contend/mutex.h.
  */
 #include <errno.h>
@@ -67,21 +68,58 @@ void ct_mutex_destroy(ct_mutex *m)
 	(void)m;
 }
 
+#ifndef CT_RELACY
+struct ct__mutex_lot_slot ct__mutex_lot[1u << CT_MUTEX_LOT_BITS];
+#endif
+
 /*
- * Parks until the mutex is acquired in the CONTENDED state or the deadline
- * passes. exchange(CONTENDED) both announces a waiter (so unlock will wake
- * someone) and acquires if the old value was UNLOCKED (acquire ordering;
- * without it: relacy mutex, seeded MUTEX_PARK_ACQ).
+ * A parker whose membarrier failed after registration (not seen in
+ * practice: see wait.h) cannot trust an unlocker's skipped fence, so it
+ * parks at most this long between re-checks.
+ */
+#define MUTEX_UNPAIRED_PARK_NS 1000000
+
+/*
+ * Parks until the mutex is acquired or the deadline passes. The parker's
+ * half of the store-buffer pattern with unlock (internal.h): announce in
+ * the lot's waiter count, ct__fence_heavy (so an unlock whose releasing
+ * store we cannot see yet will see the count), then try the CAS again
+ * before each park. ct__wait(state, LOCKED) sleeps only while the mutex
+ * is held; an unlock after our announcement wakes one parked thread. The
+ * acquire of the CAS pairs with the release of unlock (without it:
+ * relacy mutex, seeded MUTEX_PARK_ACQ).
  */
 static int park_until_acquired(ct_mutex *m, uint64_t deadline)
 {
-	while (atomic_exchange_explicit(&m->state, CT_MUTEX_CONTENDED,
-					CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire)) !=
-	       CT_MUTEX_UNLOCKED) {
-		if (ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) == ETIMEDOUT)
-			return ETIMEDOUT;
+	_Atomic(uint32_t) *waiters = ct__mutex_waiters(m);
+	int rc = 0;
+
+	ct__fence_heavy_init();
+	/* Relaxed: ordered before the CAS below by the fence pair. */
+	atomic_fetch_add_explicit(waiters, 1, memory_order_relaxed);
+	/* Without it: spin model mutex, BUG_NO_MEMBARRIER (a lost wakeup
+	 * on x86-TSO; Relacy runs the pair as two full fences). */
+	bool unpaired = ct__fence_heavy() != 0 && ct__fence_is_asymmetric();
+	for (;;) {
+		uint32_t expected = CT_MUTEX_UNLOCKED;
+		if (atomic_compare_exchange_strong_explicit(
+			    &m->state, &expected, CT_MUTEX_LOCKED,
+			    CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire), memory_order_relaxed))
+			break;
+		uint64_t d = deadline;
+		if (unpaired) {
+			uint64_t poll = ct__deadline(MUTEX_UNPAIRED_PARK_NS);
+			d = poll < deadline ? poll : deadline;
+		}
+		if (ct__wait(&m->state, CT_MUTEX_LOCKED, d) == ETIMEDOUT &&
+		    deadline != CT_DEADLINE_NONE && (!unpaired || ct__now_ns() >= deadline)) {
+			rc = ETIMEDOUT;
+			break;
+		}
 	}
-	return 0;
+	/* Relaxed: a stale count costs an unlock one spurious wake. */
+	atomic_fetch_sub_explicit(waiters, 1, memory_order_relaxed);
+	return rc;
 }
 
 /*
@@ -160,11 +198,4 @@ void ct__mutex_lock_slow(ct_mutex *m)
 void ct__mutex_wake(ct_mutex *m)
 {
 	ct__wake(&m->state, 1);
-}
-
-void ct__mutex_relock(ct_mutex *m)
-{
-	checked_lock_entry("ct_cond_wait", m);
-	park_until_acquired(m, CT_DEADLINE_NONE);
-	checked_acquired(m);
 }

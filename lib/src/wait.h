@@ -5,16 +5,16 @@
  * interface; meson picks one backend file (option `wait`):
  *
  *   wait_futex.c     Linux futex(2): FUTEX_WAIT_BITSET with an absolute
- *                    CLOCK_MONOTONIC deadline, FUTEX_WAKE, FUTEX_CMP_REQUEUE.
+ *                    CLOCK_MONOTONIC deadline, FUTEX_WAKE.
  *   wait_portable.c  any POSIX system: a hashed parking lot of waiter
  *                    records, each blocked on its own pthread mutex + cond
- *                    (CLOCK_MONOTONIC), with the same three operations.
+ *                    (CLOCK_MONOTONIC), with the same two operations.
  *
  * Both backends give the same guarantees, which the primitives rely on:
  *
  *  - ct__wait(addr, expected, deadline) blocks only if *addr == expected at
  *    the moment the caller is enqueued, checked atomically with respect to
- *    ct__wake / ct__requeue on the same address. So "store a new value, then
+ *    ct__wake on the same address. So "store a new value, then
  *    wake" can never be lost by a waiter that read the old value.
  *  - It may return spuriously (0); callers always re-check their condition.
  *  - The waker's store before ct__wake happens-before the woken thread's
@@ -65,14 +65,6 @@ int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns);
 
 /* Wakes up to n threads blocked on addr (n >= 1; CT_WAKE_ALL for all). */
 void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
-
-/*
- * If *from == expected: wakes one thread blocked on `from` and moves every
- * other one to wait on `to` (they are woken by a later ct__wake(to, ...)).
- * Returns 0, or EAGAIN (and does nothing) if *from != expected, or another
- * errno if the backend could not requeue (callers then wake everyone).
- */
-int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to);
 
 #ifndef CT_RELACY
 /*

@@ -48,16 +48,6 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
 	futex(addr, FUTEX_WAKE, (uint32_t)n, NULL, NULL, 0, &err);
 }
 
-int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to)
-{
-	int err;
-	/* For FUTEX_CMP_REQUEUE the timeout argument carries nr_requeue. */
-	const struct timespec *nr_requeue = (const struct timespec *)(uintptr_t)INT_MAX;
-
-	futex(from, FUTEX_CMP_REQUEUE, 1, nr_requeue, to, expected, &err);
-	return err;
-}
-
 _Thread_local uint32_t ct__self_id;
 
 uint32_t ct__self_slow(void)
@@ -93,6 +83,19 @@ void ct__fence_heavy_init(void)
 		atomic_store_explicit(&ct__fence_asymmetric, 1, memory_order_relaxed);
 	errno = saved;
 }
+
+/*
+ * Registered when the library is loaded, so that unlocks and ring
+ * notifiers skip their fence from the start, also for objects that were
+ * statically initialized (CT_MUTEX_INIT) and never went through an init
+ * function. Those that do also call ct__fence_heavy_init: harmless.
+ */
+#if defined(__GNUC__)
+__attribute__((constructor)) static void fence_heavy_init_at_load(void)
+{
+	ct__fence_heavy_init();
+}
+#endif
 
 int ct__fence_heavy(void)
 {

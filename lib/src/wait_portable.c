@@ -16,7 +16,8 @@
  * ==========
  * - A record is in the list of bucket_of(record->addr) iff record->linked;
  *   `linked`, `addr` and the list links change only under that bucket's
- *   lock (requeue holds both buckets' locks while it moves a record).
+ *   lock (`addr` is set once, before linking: nothing moves a record
+ *   between buckets since ct_cond stopped requeueing).
  * - `woken` changes only under the record's own mutex, from false to true,
  *   and only after a waker unlinked the record. After it is true the waker
  *   no longer touches the record, so the waiter may return and free it.
@@ -218,42 +219,6 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
 	claimed = claim(b, addr, n);
 	pthread_mutex_unlock(&b->lock);
 	wake_claimed(claimed);
-}
-
-int ct__requeue(_Atomic(uint32_t) *from, uint32_t expected, _Atomic(uint32_t) *to)
-{
-	struct ct_bucket *bf, *bt, *first, *second;
-	struct ct_waiter *claimed = NULL;
-
-	pthread_once(&lot_once, lot_init);
-	bf = bucket_of(from);
-	bt = bucket_of(to);
-	/* Lock order: lower bucket address first. */
-	first = bf < bt ? bf : bt;
-	second = bf < bt ? bt : bf;
-	pthread_mutex_lock(&first->lock);
-	if (second != first)
-		pthread_mutex_lock(&second->lock);
-	if (atomic_load_explicit(from, memory_order_relaxed) != expected) {
-		if (second != first)
-			pthread_mutex_unlock(&second->lock);
-		pthread_mutex_unlock(&first->lock);
-		return EAGAIN;
-	}
-	claimed = claim(bf, from, 1);
-	for (struct ct_waiter *w = bf->head, *next; w; w = next) {
-		next = w->next;
-		if (atomic_load_explicit(&w->addr, memory_order_relaxed) != from)
-			continue;
-		list_remove(bf, w);
-		atomic_store_explicit(&w->addr, to, memory_order_relaxed);
-		list_append(bt, w);
-	}
-	if (second != first)
-		pthread_mutex_unlock(&second->lock);
-	pthread_mutex_unlock(&first->lock);
-	wake_claimed(claimed);
-	return 0;
 }
 
 _Thread_local uint32_t ct__self_id;

@@ -158,7 +158,7 @@ static inline void ct__fence_light(void)
 /* ---- the futex model ---------------------------------------------------- */
 
 struct ct_rl_waiter {
-	rl::atomic<uint32_t> *addr;	/* the word it waits on (requeue changes it) */
+	rl::atomic<uint32_t> *addr;	/* the word it waits on */
 	bool woken;
 	ct_rl_waiter *next;
 	rl::condition_variable cv;
@@ -169,11 +169,12 @@ struct ct_rl_waiter {
 struct ct_rl_kernel {
 	rl::mutex lock;			/* the hash bucket lock */
 	rl::atomic<int> pending;	/* threads inside ct__wait: futex_wake's hint */
+	rl::atomic<uint32_t> mutex_waiters;	/* the mutex parking lot: one slot */
 	ct_rl_waiter *queue = nullptr;	/* parked threads, FIFO; under lock */
 	int parked = 0;			/* length of queue */
 	bool passed[64] = {};		/* per thread: its deadline has passed */
 
-	ct_rl_kernel() : pending(0) {}
+	ct_rl_kernel() : pending(0), mutex_waiters(0) {}
 
 	static inline ct_rl_kernel *current;
 
@@ -292,24 +293,6 @@ inline void ct__wake(rl::atomic<uint32_t> *addr, int32_t n)
 	k.lock.lock($);
 	k.wake_locked(addr, n);
 	k.lock.unlock($);
-}
-
-inline int ct__requeue(rl::atomic<uint32_t> *from, uint32_t expected, rl::atomic<uint32_t> *to)
-{
-	ct_rl_kernel &k = *ct_rl_kernel::current;
-
-	k.lock.lock($);
-	(rl::atomic_thread_fence)(rl::mo_seq_cst, $);
-	if (from->load(rl::mo_relaxed, $) != expected) {
-		k.lock.unlock($);
-		return EAGAIN;
-	}
-	k.wake_locked(from, 1);
-	for (ct_rl_waiter *w = k.queue; w; w = w->next)
-		if (w->addr == from)
-			w->addr = to;
-	k.lock.unlock($);
-	return 0;
 }
 
 #endif

@@ -75,7 +75,7 @@ int main(void)
 		CHECK(!test_too_late(dt, timeouts[i]));
 	}
 
-	/* Broadcast releases every waiter (one now, the rest via requeue). */
+	/* Broadcast releases every waiter. */
 	test_spawn(t, WAITERS, wait_ready, NULL, 0);
 	wait_for_waiters(WAITERS);
 	ct_mutex_lock(&m);

@@ -26,19 +26,12 @@
  *   thread, concurrently with each other and with waits. All waiters of one
  *   ct_cond must use the same ct_mutex at the same time.
  *
- * Broadcast without a thundering herd
- * ===================================
- * Broadcast wakes exactly one waiter and *requeues* the rest onto the
- * mutex's wait queue (FUTEX_CMP_REQUEUE, or the portable parking lot's
- * equivalent). They are then woken one at a time by successive
- * ct_mutex_unlock calls, instead of all waking at once to fight for the
- * mutex and all but one going back to sleep. This works because a thread
- * that may have been requeued relocks the mutex in the CONTENDED state
- * (see mutex.h), so each unlock wakes the next requeued waiter. Whether a
- * waiter may have been requeued is told by two counters a broadcast bumps
- * before (`requeues_started`) and after (`requeues_finished`) requeueing:
- * a waiter that saw no broadcast start since it began waiting relocks on
- * the normal path, so a signal-woken waiter's unlock costs no extra wake.
+ * Broadcast
+ * =========
+ * Broadcast wakes every waiter (as glibc's condition variable does since
+ * 2.25; earlier versions requeued waiters onto the mutex). The woken
+ * threads then contend for the mutex: each spins briefly, then parks on
+ * it, and one acquires per unlock.
  *
  * Implementation notes
  * ====================
@@ -51,8 +44,7 @@
  * load of `waiters` cannot miss the waiter (the mutex orders them, so
  * these accesses are relaxed), and the waiter's park cannot miss the new
  * `seq` (the parking backend compares it atomically).
- * `mutex` remembers the mutex waiters use (the requeue target).
- * Memory: 24 bytes.
+ * Memory: 8 bytes.
  */
 #ifndef CONTEND_COND_H
 #define CONTEND_COND_H
@@ -69,13 +61,10 @@ extern "C" {
 typedef struct ct_cond {
 	ct_atomic_u32 seq;	/* signal sequence number, wraps */
 	ct_atomic_u32 waiters;	/* threads between registering and returning */
-	ct_atomic_u32 requeues_started;	/* broadcasts that began requeueing */
-	ct_atomic_u32 requeues_finished;	/* broadcasts done requeueing */
-	ct_atomic_uptr mutex;	/* (ct_mutex *) used by current waiters; set by them */
 } ct_cond;
 
 /* Static initializer: `ct_cond c = CT_COND_INIT;` equals ct_cond_init. */
-#define CT_COND_INIT { 0, 0, 0, 0, 0 }
+#define CT_COND_INIT { 0, 0 }
 
 CT_API void ct_cond_init(ct_cond *c);
 

@@ -3,8 +3,10 @@
  *
  * Overview
  * ========
- * ct_mutex is a 8-byte mutual-exclusion lock. Uncontended lock and unlock
- * are one atomic read-modify-write each and never enter the kernel. A thread
+ * ct_mutex is a 8-byte mutual-exclusion lock. An uncontended lock is one
+ * atomic compare-and-swap, an unlock a plain store and a load (no atomic
+ * read-modify-write, as a test-and-set spinlock's); neither enters the
+ * kernel. A thread
  * that finds the lock held spins briefly (bounded, with the CPU's pause
  * hint), then parks in the kernel (Linux futex) or in the portable parking
  * lot, so a blocked thread uses no CPU.
@@ -27,21 +29,38 @@
  *
  * Implementation notes
  * ====================
- * `state` takes three values (Drepper, "Futexes Are Tricky", mutex #3):
- *
- *   CT_MUTEX_UNLOCKED   0  free
- *   CT_MUTEX_LOCKED     1  held, nobody parked: unlock is a plain exchange
- *   CT_MUTEX_CONTENDED  2  held, threads may be parked: unlock must wake one
+ * `state` is CT_MUTEX_UNLOCKED (0) or CT_MUTEX_LOCKED (1). Whether anyone
+ * is parked is not in the mutex: a process-wide table of 512 waiter
+ * counts (the "parking lot", one cache line each, indexed by a hash of
+ * the mutex's address) counts the threads on the slow path of every
+ * mutex that hashes to the slot.
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
  * pause iterations (meson option mutex_spin: 400 by default, 0 parks at
  * once like glibc), probing the state with a relaxed load at exponentially
  * growing gaps (1, 2, 4, ... pauses, up to meson option mutex_probe_gap,
  * 128 by default) and trying the CAS when it reads 0; a lost CAS ends the
- * spin. Then exchange(2) (acquire) and park while the exchange returns
- * non-zero. A thread that parked always reacquires with state 2, so a
- * later unlock wakes the next parked thread. Unlock: exchange(0)
- * (release); if it returned 2, wake one.
+ * spin. Then park: increment the slot's count, run an asymmetric heavy
+ * fence (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full barrier on
+ * every CPU running a thread of the process), then loop { CAS 0->1;
+ * futex-wait while state is 1 }, and decrement the count once acquired
+ * (or timed out).
+ *
+ * Unlock: store 0 (release), a compiler fence, then load the slot's
+ * count; if non-zero, wake one parked thread. The store and the load are
+ * the store-buffer pattern against a parker's increment and CAS: without
+ * a barrier the unlock's store could still sit in its CPU's store buffer
+ * while its load misses the increment, and the parker would sleep on a
+ * free mutex. The parker's membarrier runs that barrier on the unlocking
+ * CPU for it (Folly's and liburcu's asymmetric fence), so the common path
+ * pays nothing. Where membarrier is unavailable (old kernels, seccomp,
+ * the portable backend) the unlock runs a full fence instead: correct,
+ * and as costly as an atomic exchange.
+ *
+ * Freeing: after its releasing store, unlock reads only the parking lot
+ * (never the mutex), and may call futex-wake on the mutex's address,
+ * which is harmless after the memory is freed, as with glibc. So a mutex
+ * may be destroyed and freed by the next thread that acquires it.
  *
  * `owner` is the kernel thread id of the holder in checked builds and 0
  * otherwise (default builds never touch it). Memory: 8 bytes.
@@ -59,14 +78,13 @@ extern "C" {
 #endif
 
 typedef struct ct_mutex {
-	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / _LOCKED / _CONTENDED */
+	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / CT_MUTEX_LOCKED */
 	ct_atomic_u32 owner;	/* checked builds: holder's thread id, 0 = none */
 } ct_mutex;
 
 enum {
 	CT_MUTEX_UNLOCKED = 0,
 	CT_MUTEX_LOCKED = 1,
-	CT_MUTEX_CONTENDED = 2,
 };
 
 /* Static initializer: `ct_mutex m = CT_MUTEX_INIT;` equals ct_mutex_init. */

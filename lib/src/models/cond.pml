@@ -1,6 +1,6 @@
 /*
- * cond.pml — model check of ct_cond wait/signal/broadcast with requeue
- * onto the mutex (lib/src/cond.c, documented in lib/include/contend/cond.h),
+ * cond.pml — model check of ct_cond wait/signal/broadcast
+ * (lib/src/cond.c, documented in lib/include/contend/cond.h),
  * over the ct_mutex model (mutex_ops.pml) and the futex model (futex.pml).
  *
  * Threads: NT-1 waiters run the documented usage
@@ -16,15 +16,15 @@
  * where [wake] is ct_cond_broadcast, issued either under the mutex or after
  * unlocking it (spin explores both). With one waiter (NT=2) the signaller
  * may use ct_cond_signal instead (spin explores both). The final
- * lock/unlock round lets the signaller barge (CAS 0->1) into the chain of
- * requeued waiters.
+ * lock/unlock round lets the signaller barge (CAS 0->1) among the woken
+ * waiters' relocks.
  *
  * Properties
  * - Mutual exclusion on m, as in mutex.pml (label `cs`; the relock after a
  *   wait counts as an acquisition).
  * - No lost wakeup: when nothing can move (spin's `timeout`), every thread
  *   has finished (init monitor); the safety run's invalid-end-state check
- *   says the same. In particular no requeued waiter sleeps on a free mutex.
+ *   says the same. In particular no woken waiter sleeps on a free mutex.
  * - Every waiter eventually returns: LTL `terminates`, <> (all threads
  *   finished), with weak fairness (pan -a -f). Since the signaller always
  *   sets pred and wakes, this is "the broadcast/signal reaches everyone".
@@ -32,19 +32,14 @@
  * Modelling notes: interleaving semantics (sequential consistency). The
  * C code's counters are relaxed: the mutex and the parking backend order
  * what matters, which the Relacy check (lib/tests/relacy/rl_cond.cpp)
- * checks under the C11 memory model. The relaxed c->mutex store/load is
- * modelled as a flag (cmutex) that waiters set before registering; the
- * waiters decrement as a plain step.
+ * checks under the C11 memory model. The waiters decrement is a plain
+ * step. The mutex underneath is mutex_ops.pml's, with its store buffers.
  *
  * Bug switches (spin -DBUG_...):
- *   BUG_RELOCK_CAS      a waiter that saw a broadcast start relocks with
- *                       ct_mutex_lock (CAS 0->1 first) instead of
- *                       ct__mutex_relock: a requeued
- *                       waiter's wakeup chain breaks (needs 2 waiters)
  *   BUG_SEQ_AFTER_UNLOCK the waiter reads seq after unlocking the mutex
  *                       (cond.c moved below :175)
- *   BUG_REQUEUE_NOWAKE  broadcast requeues everyone and wakes nobody
- *                       (FUTEX_CMP_REQUEUE with nr_wake 0), in futex.pml
+ *   BUG_BROADCAST_ONE   broadcast wakes one waiter, not all (needs 2
+ *                       waiters)
  *   BUG_SIGNAL_EARLY_LOAD signal loads waiters before incrementing seq;
  *                       harmless under the documented usage in this
  *                       (sequentially consistent) model: not a check
@@ -62,9 +57,6 @@
 
 byte seq;		/* ct_cond.seq */
 byte waiters;		/* ct_cond.waiters */
-byte rqstarted;		/* ct_cond.requeues_started */
-byte rqfinished;	/* ct_cond.requeues_finished */
-bool cmutex;		/* ct_cond.mutex != NULL */
 bool pred;		/* the user's predicate, under m */
 byte done;		/* threads finished */
 
@@ -73,12 +65,10 @@ ltl terminates { <> (done == NT) }
 /* ct__cond_wait_until (cond.c); ret = OK or ETIMEDOUT */
 inline cond_wait(may_timeout)
 {
-	cmutex = true;		/* cond.c: store c->mutex, relaxed */
 	waiters++;		/* cond.c: fetch_add(&c->waiters, 1), relaxed */
 #ifndef BUG_SEQ_AFTER_UNLOCK
 	myseq = seq;		/* cond.c: load c->seq, relaxed */
 #endif
-	myfinished = rqfinished;	/* cond.c: load c->requeues_finished, relaxed */
 	mutex_unlock();		/* cond.c: ct_mutex_unlock(m) */
 #ifdef BUG_SEQ_AFTER_UNLOCK
 	myseq = seq;
@@ -87,17 +77,7 @@ inline cond_wait(may_timeout)
 	futex_wait(FA_SEQ, seq, myseq, may_timeout, wret);
 	myseq = 0;
 	waiters--;		/* cond.c ct__cond_wait_until: fetch_sub(&c->waiters, 1) */
-	/* cond.c: load requeues_started == finished (snapshot before waiting)? */
-	if
-	:: rqstarted == myfinished -> mutex_lock()	/* no broadcast since: ct_mutex_lock(m) */
-	:: else ->
-#ifdef BUG_RELOCK_CAS
-		mutex_lock()		/* bug: we may have been requeued */
-#else
-		mutex_relock()		/* cond.c: ct__mutex_relock(m) */
-#endif
-	fi;
-	myfinished = 0
+	mutex_lock()		/* cond.c: ct_mutex_lock(m) */
 }
 
 /* ct_cond_signal (cond.c) */
@@ -122,24 +102,16 @@ inline cond_signal()
 /* ct_cond_broadcast (cond.c) */
 inline cond_broadcast()
 {
-	atomic { seq++; myseq = seq }	/* cond.c: fetch_add(&c->seq, 1) + 1 */
-	if
-	:: waiters == 0 -> skip		/* cond.c: return */
-	:: else ->
-		if			/* cond.c: load c->mutex; cond.c: m == NULL? */
-		:: !cmutex -> futex_wake_all(FA_SEQ)	/* cond.c */
-		:: else ->
-			rqstarted++;	/* cond.c: fetch_add(&c->requeues_started, 1) */
-			/* cond.c: ct__requeue(&c->seq, seq, &m->state) */
-			futex_requeue(FA_SEQ, seq, myseq, FA_MUTEX, ret);
-			if
-			:: ret != OK -> ret = OK; futex_wake_all(FA_SEQ)	/* cond.c */
-			:: else -> skip
-			fi;
-			rqfinished++	/* cond.c: fetch_add(&c->requeues_finished, 1) */
-		fi
-	fi;
-	myseq = 0
+	seq++;				/* cond.c: fetch_add(&c->seq, 1), relaxed */
+	if				/* cond.c: load c->waiters, relaxed */
+	:: waiters != 0 ->
+#ifdef BUG_BROADCAST_ONE
+		futex_wake_one(FA_SEQ)
+#else
+		futex_wake_all(FA_SEQ)	/* cond.c: ct__wake(&c->seq, CT_WAKE_ALL) */
+#endif
+	:: else -> skip
+	fi
 }
 
 /* wake = broadcast, or (one waiter only) optionally signal */
@@ -154,7 +126,7 @@ inline wake_waiters()
 proctype waiter(byte me)
 {
 	bool got, contended, may_timeout = (TIMED && me == 0);
-	byte ret, wret, myseq, myfinished;
+	byte ret, wret, myseq;
 
 	mutex_lock();				/* user: ct_mutex_lock(&m) */
 	do

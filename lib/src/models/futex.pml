@@ -44,7 +44,7 @@
 #define FA_EVENT     5	/* &e->state (event.pml) */
 #define FA_POOL      6	/* &p->wake_seq (pool.pml) */
 
-/* ct__wait / ct__requeue results */
+/* ct__wait results */
 #define OK        0
 #define ETIMEDOUT 1
 #define EAGAIN    2
@@ -123,20 +123,6 @@ inline futex_wake_all(addr)
 	}
 }
 
-/*
- * ct__requeue(from, expected, to) (FUTEX_CMP_REQUEUE with nr_wake 1,
- * nr_requeue INT_MAX; wait_portable.c ct__requeue): if *from == expected,
- * dequeue one waiter of `from` and move every other one to `to`; else
- * EAGAIN. `word` is the variable at from.
- */
-inline futex_requeue(from, word, expected, to, ret)
-{
-	atomic {
-		if
-		:: word != expected -> ret = EAGAIN
-		:: else ->
-#ifndef BUG_REQUEUE_NOWAKE
-			futex_wake_one(from);
 #endif
 			/* BUG_REQUEUE_NOWAKE: nr_wake 0, everyone is moved */
 			if :: parked[0] == from -> parked[0] = to :: else -> skip fi;

@@ -1,38 +1,53 @@
 /*
- * mutex_ops.pml — the ct_mutex protocol (lib/src/mutex.c, documented in
+ * mutex_ops.pml — the ct_mutex protocol (lib/src/mutex.c and the inline
+ * fast paths in lib/src/internal.h, documented in
  * lib/include/contend/mutex.h) as Promela inlines, included by mutex.pml
  * and cond.pml. Each step names the C statement it stands for.
  *
  * Modelling notes
- * - One atomic step per atomic RMW on m->state. Every access to `state` is
- *   to that one location and all RMWs on it are totally ordered, so spin's
- *   interleaving semantics is exact for the protocol; what it does not
- *   model is the ordering of *other* memory (acquire/release publication
- *   of the critical section), which the protocol does not rely on for
- *   correctness of the state machine.
+ * - x86-TSO for the one store that may be delayed: unlock's releasing
+ *   store of UNLOCKED (internal.h ct__mutex_unlock_inline) is followed by
+ *   the load of the parking lot's waiter count with only a compiler fence
+ *   between (ct__fence_light, membarrier registered), so the store may
+ *   still sit in the thread's store buffer (sb[me] = 1) while the load
+ *   runs. The thread itself reads its own pending value (STATE_OWN),
+ *   everyone else the old one. The buffer drains at any moment
+ *   (DRAIN_MAYBE), at the thread's next locked instruction (a CAS, the
+ *   waiter count's add/sub), on entering the kernel (futex wait/wake: the
+ *   system call and the futex code's full barrier), at the end of the
+ *   unlock call (a simplification: the bug this model is for needs the
+ *   load to run while the store is buffered, which it can), and at every
+ *   parker's membarrier (mutex.c park_until_acquired: ct__fence_heavy, a
+ *   full barrier on every CPU running a thread of the process).
+ * - `mwaiters` is the parking-lot slot of this one mutex (internal.h
+ *   ct__mutex_waiters). Its RMWs are locked instructions.
  * - lock_slow's probes (exponential backoff, at most CT_MUTEX_SPIN pauses)
  *   are one load-then-CAS attempt: a failed probe changes nothing, a lost
- *   CAS ends the spin, and spin may place the one attempt
- *   anywhere, so K attempts reach exactly the states one attempt reaches.
+ *   CAS ends the spin, and spin may place the one attempt anywhere, so K
+ *   attempts reach exactly the states one attempt reaches.
  * - `holders` is a ghost counter (not in the C code): the number of
  *   threads that acquired and have not yet released, updated in the same
- *   atomic step as the RMW that acquires or releases.
+ *   atomic step as the access that acquires or releases.
  * - ct_rmutex's inner mutex runs internal.h's ct__mutex_lock_inline and
  *   ct__mutex_unlock_inline, which ct_mutex_lock and ct_mutex_unlock call
  *   too (their default-build paths are exactly those).
- * - ct_mutex_trylock and ct_mutex_lock_for(m, 0) are try_acquire alone
- *   (mutex.c:128, :137-139): the first step of the modelled lock_for.
+ * - ct_mutex_trylock and ct_mutex_lock_for(m, 0) are try_acquire alone:
+ *   the first step of the modelled lock_for.
  *
  * Inlines use the including proctype's locals `got` (bool), `contended`
  * (bool), `ret` (byte) and its parameter `me`.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE         unlock never wakes (internal.h:67 dropped)
- *   BUG_WOKEN_CAS      a woken thread retries with try_acquire (CAS 0->1,
- *                      state LOCKED) before exchange(2): the next unlock
- *                      does not know others are still parked
- *   BUG_ACQ_ON_LOCKED  park loop tests `== CONTENDED` instead of
- *                      `!= UNLOCKED` (mutex.c:78-80): taking LOCKED for free
+ *   BUG_NOWAKE         unlock never wakes (internal.h: ct__mutex_wake
+ *                      dropped)
+ *   BUG_NO_MEMBARRIER  the parker does not run ct__fence_heavy after
+ *                      announcing itself: it can miss an unlock whose
+ *                      store is still buffered while that unlock misses
+ *                      its announcement
+ *   BUG_EARLY_WAITERS  unlock loads the waiter count before its store
+ *   BUG_ACQ_ON_LOCKED  the park loop's CAS takes the mutex without
+ *                      checking it is free (an exchange that ignores the
+ *                      old value)
  */
 #ifndef MUTEX_OPS_PML
 #define MUTEX_OPS_PML
@@ -41,15 +56,42 @@
 
 #define UNLOCKED  0	/* CT_MUTEX_UNLOCKED */
 #define LOCKED    1	/* CT_MUTEX_LOCKED */
-#define CONTENDED 2	/* CT_MUTEX_CONTENDED */
 
-byte state = UNLOCKED;	/* ct_mutex.state */
+byte state = UNLOCKED;	/* ct_mutex.state, in memory */
+byte mwaiters;		/* the parking lot's slot for m */
+bit sb[NT];		/* thread t's store of UNLOCKED is still buffered */
 byte holders;		/* ghost: threads holding the mutex */
+byte mbt;		/* membarrier_all's loop index (0 between steps) */
 
-/* ct__mutex_try_acquire (internal.h:45-53): CAS UNLOCKED -> LOCKED, acquire */
+#define STATE_OWN	(sb[me] -> UNLOCKED : state)
+#define DRAIN_OWN	if \
+			:: sb[me] -> state = UNLOCKED; sb[me] = 0 \
+			:: else \
+			fi
+#define DRAIN_MAYBE	if :: atomic { DRAIN_OWN } :: skip fi
+
+/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): drains every store buffer */
+inline membarrier_all()
+{
+	atomic {
+		mbt = 0;
+		do
+		:: mbt < NT ->
+			if
+			:: sb[mbt] -> state = UNLOCKED; sb[mbt] = 0
+			:: else
+			fi;
+			mbt++
+		:: else -> mbt = 0; break
+		od
+	}
+}
+
+/* ct__mutex_try_acquire (internal.h): CAS UNLOCKED -> LOCKED, acquire */
 inline try_acquire()
 {
 	atomic {
+		DRAIN_OWN;			/* a locked instruction */
 		if
 		:: state == UNLOCKED -> state = LOCKED; holders++; got = true
 		:: else -> got = false
@@ -58,101 +100,99 @@ inline try_acquire()
 }
 
 /*
- * park_until_acquired (mutex.c:76-85). may_timeout: the deadline is not
+ * park_until_acquired (mutex.c). may_timeout: the deadline is not
  * CT_DEADLINE_NONE. Leaves ret = OK (acquired) or ETIMEDOUT.
  */
 inline park_until_acquired(may_timeout)
 {
+	/* mutex.c: fetch_add(waiters, 1), a locked instruction */
+	atomic { DRAIN_OWN; mwaiters++ }
+#ifndef BUG_NO_MEMBARRIER
+	membarrier_all();			/* mutex.c: ct__fence_heavy() */
+#endif
 	do
-	:: /* mutex.c:78-80: atomic_exchange(&m->state, CONTENDED) != UNLOCKED */
+	:: /* mutex.c: CAS(&m->state, UNLOCKED, LOCKED), acquire */
 		atomic {
 #ifdef BUG_ACQ_ON_LOCKED
-			got = (state != CONTENDED);
+			got = true;
 #else
 			got = (state == UNLOCKED);
 #endif
-			state = CONTENDED;
-			if :: got -> holders++ :: else -> skip fi
+			if :: got -> state = LOCKED; holders++ :: else -> skip fi
 		}
 		if
-		:: got -> ret = OK; break		/* mutex.c:84: return 0 */
+		:: got -> ret = OK; break		/* mutex.c: break (acquired) */
 		:: else -> skip
 		fi;
-		/* mutex.c:81: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
-		futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret);
+		/* mutex.c: ct__wait(&m->state, CT_MUTEX_LOCKED, deadline) */
+		futex_wait(FA_MUTEX, state, LOCKED, may_timeout, ret);
 		if
-		:: ret == ETIMEDOUT -> break		/* mutex.c:82: return ETIMEDOUT */
-		:: else -> skip
-		fi;
-#ifdef BUG_WOKEN_CAS
-		try_acquire();
-		if
-		:: got -> ret = OK; break
+		:: ret == ETIMEDOUT -> break		/* mutex.c: rc = ETIMEDOUT */
 		:: else -> skip
 		fi
-#endif
 	od;
+	mwaiters--;				/* mutex.c: fetch_sub(waiters, 1) */
 	got = false
 }
 
-/* lock_slow (mutex.c:100-117): the bounded spin, then park. */
+/* lock_slow (mutex.c): the bounded spin, then park. */
 inline lock_slow(may_timeout)
 {
-	/* mutex.c:109-111: relaxed load == UNLOCKED, then try_acquire */
+	/* mutex.c lock_slow: relaxed load == UNLOCKED, then try_acquire */
 	if
-	:: state == UNLOCKED -> try_acquire()
+	:: STATE_OWN == UNLOCKED -> try_acquire()
 	:: else -> got = false
 	fi;
 	if
-	:: got -> ret = OK; got = false		/* mutex.c:112: return 0 (a lost CAS breaks out: park) */
-	:: else -> park_until_acquired(may_timeout)	/* mutex.c:116 */
+	:: got -> ret = OK; got = false		/* return 0 (a lost CAS breaks out: park) */
+	:: else -> park_until_acquired(may_timeout)
 	fi
 }
 
-/* ct_mutex_lock (mutex.c:119-124, internal.h:55-59) */
+/* ct_mutex_lock (mutex.c, internal.h ct__mutex_lock_inline) */
 inline mutex_lock()
 {
-	try_acquire();				/* internal.h:57 */
+	try_acquire();
 	if
 	:: got -> got = false
-	:: else -> lock_slow(false)		/* internal.h:58, mutex.c:157 */
+	:: else -> lock_slow(false)		/* ct__mutex_lock_slow */
 	fi;
 	ret = OK
 }
 
-/* ct_mutex_lock_for (mutex.c:134-143) with a finite timeout; ret = OK or ETIMEDOUT */
+/* ct_mutex_lock_for (mutex.c) with a finite timeout; ret = OK or ETIMEDOUT */
 inline mutex_lock_for()
 {
-	try_acquire();				/* mutex.c:137 */
+	try_acquire();
 	if
 	:: got -> ret = OK; got = false
-	:: else -> lock_slow(true)		/* mutex.c:138 */
+	:: else -> lock_slow(true)
 	fi
 }
 
-/* ct_mutex_unlock (mutex.c:145-153, internal.h:61-68) */
+/* ct_mutex_unlock (mutex.c, internal.h ct__mutex_unlock_inline) */
 inline mutex_unlock()
 {
-	/* internal.h:64-66: atomic_exchange(&m->state, UNLOCKED) == CONTENDED, release */
-	atomic {
-		holders--;
-		contended = (state == CONTENDED);
-		state = UNLOCKED
-	}
+#ifdef BUG_EARLY_WAITERS
+	contended = (mwaiters != 0);
+#endif
+	/* internal.h: store(&m->state, UNLOCKED, release): buffered */
+	atomic { holders--; sb[me] = 1 }
+	DRAIN_MAYBE;
+	/* internal.h: ct__fence_light() (a compiler fence), then
+	 * load(ct__mutex_waiters(m)) != 0, relaxed */
+#ifndef BUG_EARLY_WAITERS
+	contended = (mwaiters != 0);
+#endif
 	if
 	:: contended ->
 #ifndef BUG_NOWAKE
-		futex_wake_one(FA_MUTEX);	/* internal.h:67, mutex.c:162: ct__wake(&m->state, 1) */
+		atomic { DRAIN_OWN; futex_wake_one(FA_MUTEX) }	/* ct__mutex_wake: ct__wake(&m->state, 1) */
 #endif
 		contended = false
 	:: else -> skip
-	fi
-}
-
-/* ct__mutex_relock (mutex.c:165-170): park_until_acquired, no spinning, no deadline */
-inline mutex_relock()
-{
-	park_until_acquired(false)		/* mutex.c:168 */
+	fi;
+	atomic { DRAIN_OWN }			/* the end of the call (see above) */
 }
 
 #endif
