@@ -34,22 +34,34 @@ void ct__mutex_lock_slow(ct_mutex *m);
 void ct__mutex_wake(ct_mutex *m);
 
 /*
- * The parking lot's waiter counts (mutex.c; the protocol is in
- * contend/mutex.h): threads between announcing themselves on the slow
- * path and leaving it, for every mutex whose address hashes to the slot.
+ * The parking lot (mutex.c; the protocol is in contend/mutex.h): per slot,
+ * `word` counts the threads between announcing themselves on the slow
+ * path and leaving it, for every mutex whose address hashes to the slot
+ * (CT__LOT_COUNT bits), plus CT__LOT_FENCED: set by a parker that runs
+ * the heavy fence; while it is set every plain-store unlock rechecks with
+ * a full fence, so parkers skip the heavy fence.
+ * A thread that has run CT__LOT_CREDIT rechecks that found nobody
+ * counted clears CT__LOT_FENCED (if still nobody is counted), so that
+ * unlocks go back to the plain store; the next parker then runs the heavy
+ * fence again (a heuristic: when FENCED is cleared matters for speed
+ * only, and a per-thread count writes no shared line).
+ *
  * Outside the mutex, so an unlock never reads the mutex's memory after
  * its releasing store (the next owner may free it at once, as POSIX
  * allows for pthread mutexes); a slot shared by two busy mutexes costs
  * only spurious wakes. One cache line per slot: a parker's increment does
  * not evict the slot other mutexes' unlocks read.
  */
+#define CT__LOT_FENCED 0x80000000u
+#define CT__LOT_COUNT 0x7fffffffu
+#define CT__LOT_CREDIT (1u << 20)	/* ~10 ms of unlocks: membarriers stay rare */
 #ifdef CT_RELACY
-/* Relacy: one slot, a Relacy atomic of the test's kernel (wait_relacy.h). */
-#define ct__mutex_waiters(m) ((void)(m), &ct_rl_kernel::current->mutex_waiters)
+/* Relacy: one slot, Relacy atomics of the test's kernel (wait_relacy.h). */
+#define ct__mutex_lot_word(m) ((void)(m), &ct_rl_kernel::current->mutex_lot_word)
 #else
 #define CT_MUTEX_LOT_BITS 9
 struct ct__mutex_lot_slot {
-	_Atomic(uint32_t) waiters;
+	_Alignas(64) _Atomic(uint32_t) word;
 	char pad[64 - sizeof(uint32_t)];
 };
 #if defined(__GNUC__)
@@ -57,12 +69,13 @@ __attribute__((visibility("hidden")))
 #endif
 extern struct ct__mutex_lot_slot ct__mutex_lot[1u << CT_MUTEX_LOT_BITS];
 
-static inline _Atomic(uint32_t) *ct__mutex_waiters(const ct_mutex *m)
+static inline struct ct__mutex_lot_slot *ct__mutex_slot(const ct_mutex *m)
 {
 	/* Fibonacci hashing of the address (mutexes are 4-byte aligned). */
 	uint64_t h = (uint64_t)(uintptr_t)m * UINT64_C(0x9E3779B97F4A7C15);
-	return &ct__mutex_lot[h >> (64 - CT_MUTEX_LOT_BITS)].waiters;
+	return &ct__mutex_lot[h >> (64 - CT_MUTEX_LOT_BITS)];
 }
+#define ct__mutex_lot_word(m) (&ct__mutex_slot(m)->word)
 #endif
 
 /* Uncontended acquisition: 0 -> LOCKED. Acquire pairs with unlock's release
@@ -81,22 +94,35 @@ static inline void ct__mutex_lock_inline(ct_mutex *m)
 		ct__mutex_lock_slow(m);
 }
 
+void ct__mutex_unlock_busy(ct_mutex *m);
+void ct__mutex_unlock_recheck(ct_mutex *m);
+
 /*
- * A plain releasing store, then the waiter count: the store-buffer
- * pattern against a parker's increment-then-recheck, ordered by the
- * asymmetric fence pair (ct__fence_light here, ct__fence_heavy in the
- * parker; without the parker's: spin model mutex, BUG_NO_MEMBARRIER).
+ * Unlock (contend/mutex.h). Unless lockers took the slow path lately
+ * (the mutex's `slow` hint, on the line the holder already owns): a plain
+ * releasing store, then the lot's slot, the store-buffer pattern against
+ * a parker's announce-then-exchange, ordered by the asymmetric fence pair
+ * (ct__fence_light here, the parker's ct__fence_heavy; without the
+ * parker's: spin model mutex, BUG_NO_MEMBARRIER); if the slot is busy,
+ * mutex.c's recheck. Otherwise mutex.c's Drepper unlock (exchange). The
+ * hint only picks the path: the spin model passes with a free choice.
  */
 static inline void ct__mutex_unlock_inline(ct_mutex *m)
 {
+	/* Relaxed: a hint (see above). */
+	if (atomic_load_explicit(&m->slow, memory_order_relaxed) != 0) {
+		ct__mutex_unlock_busy(m);
+		return;
+	}
+	_Atomic(uint32_t) *lot = ct__mutex_lot_word(m);
 	/* Release: publishes the critical section to the next acquirer
 	 * (without it: relacy mutex, seeded MUTEX_REL). */
 	atomic_store_explicit(&m->state, CT_MUTEX_UNLOCKED,
 			      CT_SEEDED(MUTEX_REL, memory_order_release));
 	ct__fence_light();
 	/* Relaxed: ordered after the store by the fence pair. */
-	if (atomic_load_explicit(ct__mutex_waiters(m), memory_order_relaxed) != 0)
-		ct__mutex_wake(m);
+	if (atomic_load_explicit(lot, memory_order_relaxed) != 0)
+		ct__mutex_unlock_recheck(m);
 }
 
 /*

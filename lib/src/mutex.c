@@ -60,6 +60,7 @@ static void checked_acquired(ct_mutex *m)
 void ct_mutex_init(ct_mutex *m)
 {
 	atomic_init(&m->state, CT_MUTEX_UNLOCKED);
+	atomic_init(&m->slow, 0);
 	atomic_init(&m->owner, 0);
 }
 
@@ -80,46 +81,147 @@ struct ct__mutex_lot_slot ct__mutex_lot[1u << CT_MUTEX_LOT_BITS];
 #define MUTEX_UNPAIRED_PARK_NS 1000000
 
 /*
- * Parks until the mutex is acquired or the deadline passes. The parker's
- * half of the store-buffer pattern with unlock (internal.h): announce in
- * the lot's waiter count, ct__fence_heavy (so an unlock whose releasing
- * store we cannot see yet will see the count), then try the CAS again
- * before each park. ct__wait(state, LOCKED) sleeps only while the mutex
- * is held; an unlock after our announcement wakes one parked thread. The
- * acquire of the CAS pairs with the release of unlock (without it:
- * relacy mutex, seeded MUTEX_PARK_ACQ).
+ * Announces a parker in the lot's slot: the parker's half of the
+ * store-buffer pattern with an unlock that found the slot idle and
+ * released with a plain store (contend/mutex.h). If the slot was not
+ * FENCED, such unlocks may be running: mark it FENCED and run
+ * ct__fence_heavy, which orders them for us (without it: spin model
+ * mutex, BUG_NO_MEMBARRIER). Once FENCED (it stays so while anyone is
+ * counted), an unlock that could still miss our count rechecks with a
+ * full fence of its own, so a full fence of ours completes the pattern:
+ * the membarrier (~16 us on the reference VM, more than a park) is paid
+ * once per contention episode, not per park. Returns whether the heavy
+ * fence failed (then park with a timeout and re-check).
+ */
+static bool announce(_Atomic(uint32_t) *lot)
+{
+	/* seq_cst, with the fence below: the parker's half. */
+	uint32_t old = atomic_fetch_add_explicit(lot, 1, memory_order_seq_cst);
+	if ((old & CT__LOT_FENCED) != 0) {
+		atomic_thread_fence(memory_order_seq_cst);
+		return false;
+	}
+	atomic_fetch_or_explicit(lot, CT__LOT_FENCED, memory_order_seq_cst);
+	ct__fence_heavy_init();
+	return ct__fence_heavy() != 0 && ct__fence_is_asymmetric();
+}
+
+/*
+ * Parks until the mutex is acquired in the CONTENDED state or the
+ * deadline passes (Drepper's mutex #3 once announced). exchange(CONTENDED)
+ * both tells unlock to wake someone and acquires if the old value was
+ * UNLOCKED (acquire ordering; without it: relacy mutex, seeded
+ * MUTEX_PARK_ACQ). A thread that parked always reacquires CONTENDED, so
+ * the next unlock wakes the next parked thread; an unlock resets the
+ * state to UNLOCKED, so while a woken thread is on its way the unlocks in
+ * between wake nobody else.
  */
 static int park_until_acquired(ct_mutex *m, uint64_t deadline)
 {
-	_Atomic(uint32_t) *waiters = ct__mutex_waiters(m);
+	_Atomic(uint32_t) *lot = ct__mutex_lot_word(m);
+	bool announced = false, unpaired = false;
 	int rc = 0;
 
-	ct__fence_heavy_init();
-	/* Relaxed: ordered before the CAS below by the fence pair. */
-	atomic_fetch_add_explicit(waiters, 1, memory_order_relaxed);
-	/* Without it: spin model mutex, BUG_NO_MEMBARRIER (a lost wakeup
-	 * on x86-TSO; Relacy runs the pair as two full fences). */
-	bool unpaired = ct__fence_heavy() != 0 && ct__fence_is_asymmetric();
-	for (;;) {
-		uint32_t expected = CT_MUTEX_UNLOCKED;
-		if (atomic_compare_exchange_strong_explicit(
-			    &m->state, &expected, CT_MUTEX_LOCKED,
-			    CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire), memory_order_relaxed))
-			break;
+	while (atomic_exchange_explicit(&m->state, CT_MUTEX_CONTENDED,
+					CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire)) !=
+	       CT_MUTEX_UNLOCKED) {
+		/* Announce before the first park only, then exchange again:
+		 * the check after the announcement is what pairs with unlock
+		 * (acquiring without ever parking writes no shared slot). */
+		if (!announced) {
+			unpaired = announce(lot);
+			announced = true;
+			continue;
+		}
 		uint64_t d = deadline;
 		if (unpaired) {
 			uint64_t poll = ct__deadline(MUTEX_UNPAIRED_PARK_NS);
 			d = poll < deadline ? poll : deadline;
 		}
-		if (ct__wait(&m->state, CT_MUTEX_LOCKED, d) == ETIMEDOUT &&
+		if (ct__wait(&m->state, CT_MUTEX_CONTENDED, d) == ETIMEDOUT &&
 		    deadline != CT_DEADLINE_NONE && (!unpaired || ct__now_ns() >= deadline)) {
 			rc = ETIMEDOUT;
 			break;
 		}
 	}
-	/* Relaxed: a stale count costs an unlock one spurious wake. */
-	atomic_fetch_sub_explicit(waiters, 1, memory_order_relaxed);
+	/* Relaxed: a stale count costs an unlock a fence or a spurious wake. */
+	if (announced)
+		atomic_fetch_sub_explicit(lot, 1, memory_order_relaxed);
 	return rc;
+}
+
+/*
+ * A thread that has run CT__LOT_CREDIT rechecks finding nobody counted
+ * clears FENCED (internal.h).
+ */
+#ifdef CT_RELACY
+static uint32_t ct_rl_unlock_credit[64];
+#define unlock_credit ct_rl_unlock_credit[ct__self()]
+#else
+#if defined(__GNUC__)
+__attribute__((tls_model("initial-exec")))
+#endif
+static _Thread_local uint32_t unlock_credit;
+#endif
+
+/*
+ * The plain-store unlock found the slot busy after its store: a parker
+ * announced itself, and may have skipped the heavy fence (slot FENCED) or
+ * set CONTENDED just before our store overwrote it. A full fence, then
+ * the count: if anyone is counted, wake one (without the fence: spin
+ * model mutex, BUG_NO_RECHECK). With nobody counted, spend a credit; out
+ * of credit, clear FENCED (only if still nobody is counted: the CAS fails
+ * otherwise), so that unlocks go back to the unfenced store and the next
+ * parker runs the heavy fence.
+ */
+void ct__mutex_unlock_recheck(ct_mutex *m)
+{
+	_Atomic(uint32_t) *lot = ct__mutex_lot_word(m);
+
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Relaxed: ordered after our store by the fence. */
+	uint32_t w = atomic_load_explicit(lot, memory_order_relaxed);
+	if ((w & CT__LOT_COUNT) != 0) {
+		ct__mutex_wake(m);
+	} else if (++unlock_credit >= CT__LOT_CREDIT) {
+		unlock_credit = 0;
+		/* Relaxed: the next parker reads it with its RMW. */
+		uint32_t expected = CT__LOT_FENCED;
+		atomic_compare_exchange_strong_explicit(lot, &expected, 0, memory_order_relaxed,
+							memory_order_relaxed);
+	}
+}
+
+/*
+ * Unlock of a mutex whose lockers took the slow path lately (its `slow`
+ * hint): Drepper's exchange(UNLOCKED), release; if it returned CONTENDED,
+ * wake one. A full barrier, touching only the mutex's own line. Every
+ * CT_MUTEX_SLOW_UNLOCKS such unlocks of a thread clear the hint: if the
+ * contention is over, unlocks go back to the plain store; if not, the
+ * next slow-path locker sets it again.
+ */
+#ifdef CT_RELACY
+static uint32_t ct_rl_busy_unlocks[64];
+#define busy_unlocks ct_rl_busy_unlocks[ct__self()]
+#else
+#if defined(__GNUC__)
+__attribute__((tls_model("initial-exec")))
+#endif
+static _Thread_local uint32_t busy_unlocks;
+#endif
+#define CT_MUTEX_SLOW_UNLOCKS 4096
+
+void ct__mutex_unlock_busy(ct_mutex *m)
+{
+	if (++busy_unlocks >= CT_MUTEX_SLOW_UNLOCKS) {
+		busy_unlocks = 0;
+		/* Relaxed: a hint. */
+		atomic_store_explicit(&m->slow, 0, memory_order_relaxed);
+	}
+	/* Release: as in ct__mutex_unlock_inline (relacy MUTEX_REL). */
+	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED,
+				     CT_SEEDED(MUTEX_REL, memory_order_release)) == CT_MUTEX_CONTENDED)
+		ct__mutex_wake(m);
 }
 
 /*
@@ -135,9 +237,31 @@ static int park_until_acquired(ct_mutex *m, uint64_t deadline)
  * (it changes hands faster than we can take it; parking lets the winner
  * run on a hot line instead of handing the line back and forth).
  */
+/*
+ * Sets the mutex's `slow` hint (internal.h): unlocks then use the
+ * exchange, whose locked write hands the line over at once, instead of a
+ * plain store that may sit in the store buffer until the holder's next
+ * lock, so that a spinning locker sees the mutex free. Relaxed: a hint;
+ * the test keeps a hot line from one more write per probe.
+ */
+static void mark_slow(ct_mutex *m)
+{
+#ifdef CT_RELACY
+	/* Relacy: never set, so it checks the plain-store unlock (the
+	 * exchange is Drepper's unlock, checked there before; the spin model
+	 * checks both paths). Setting it made Relacy 2.4's context-bound
+	 * search crash in rl::waitset::try_remove (rl_pool, rl_cond). */
+	(void)m;
+#else
+	if (atomic_load_explicit(&m->slow, memory_order_relaxed) == 0)
+		atomic_store_explicit(&m->slow, 1, memory_order_relaxed);
+#endif
+}
+
 static int lock_slow(ct_mutex *m, uint64_t deadline)
 {
 	unsigned gap = 1, spent = 0;
+	mark_slow(m);
 	while (spent < CT_MUTEX_SPIN) {
 		for (unsigned i = 0; i < gap; i++)
 			ct__cpu_relax();
@@ -150,6 +274,7 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 				return 0;
 			break;
 		}
+		mark_slow(m);
 	}
 	return park_until_acquired(m, deadline);
 }

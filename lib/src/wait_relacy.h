@@ -169,12 +169,12 @@ struct ct_rl_waiter {
 struct ct_rl_kernel {
 	rl::mutex lock;			/* the hash bucket lock */
 	rl::atomic<int> pending;	/* threads inside ct__wait: futex_wake's hint */
-	rl::atomic<uint32_t> mutex_waiters;	/* the mutex parking lot: one slot */
+	rl::atomic<uint32_t> mutex_lot_word;	/* the mutex parking lot: one slot */
 	ct_rl_waiter *queue = nullptr;	/* parked threads, FIFO; under lock */
 	int parked = 0;			/* length of queue */
 	bool passed[64] = {};		/* per thread: its deadline has passed */
 
-	ct_rl_kernel() : pending(0), mutex_waiters(0) {}
+	ct_rl_kernel() : pending(0), mutex_lot_word(0) {}
 
 	static inline ct_rl_kernel *current;
 

@@ -3,13 +3,13 @@
  *
  * Overview
  * ========
- * ct_mutex is a 8-byte mutual-exclusion lock. An uncontended lock is one
- * atomic compare-and-swap, an unlock a plain store and a load (no atomic
- * read-modify-write, as a test-and-set spinlock's); neither enters the
- * kernel. A thread
- * that finds the lock held spins briefly (bounded, with the CPU's pause
- * hint), then parks in the kernel (Linux futex) or in the portable parking
- * lot, so a blocked thread uses no CPU.
+ * ct_mutex is a 12-byte mutual-exclusion lock. An uncontended lock is one
+ * atomic compare-and-swap; an uncontended unlock is a plain store and two
+ * loads (no atomic read-modify-write, as a test-and-set spinlock's);
+ * neither enters the kernel. A thread that finds the lock held spins
+ * briefly (bounded, with the CPU's pause hint), then parks in the kernel
+ * (Linux futex) or in the portable parking lot, so a blocked thread uses
+ * no CPU.
  *
  * Guarantees
  * ==========
@@ -29,41 +29,56 @@
  *
  * Implementation notes
  * ====================
- * `state` is CT_MUTEX_UNLOCKED (0) or CT_MUTEX_LOCKED (1). Whether anyone
- * is parked is not in the mutex: a process-wide table of 512 waiter
- * counts (the "parking lot", one cache line each, indexed by a hash of
- * the mutex's address) counts the threads on the slow path of every
- * mutex that hashes to the slot.
+ * `state` takes three values (Drepper, "Futexes Are Tricky", mutex #3):
+ *
+ *   CT_MUTEX_UNLOCKED   0  free
+ *   CT_MUTEX_LOCKED     1  held
+ *   CT_MUTEX_CONTENDED  2  held, threads may be parked: unlock must wake one
+ *
+ * Outside the mutex, a process-wide table of 512 cache-line slots (the
+ * "parking lot", indexed by a hash of the mutex's address) counts, per
+ * slot, the threads parked or about to park on the mutexes that hash to
+ * it, plus a FENCED flag (below). `slow` is a per-mutex hint: set by a
+ * locker that finds the mutex held, cleared after a while by unlocks.
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
  * pause iterations (meson option mutex_spin: 400 by default, 0 parks at
  * once like glibc), probing the state with a relaxed load at exponentially
  * growing gaps (1, 2, 4, ... pauses, up to meson option mutex_probe_gap,
  * 128 by default) and trying the CAS when it reads 0; a lost CAS ends the
- * spin. Then park: increment the slot's count, run an asymmetric heavy
- * fence (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full barrier on
- * every CPU running a thread of the process), then loop { CAS 0->1;
- * futex-wait while state is 1 }, and decrement the count once acquired
- * (or timed out).
+ * spin. Then Drepper's loop: exchange(2) (acquire), and park while it
+ * returns non-zero; before the first park, announce: count in the slot,
+ * then a fence. The first parker of a quiet slot sets FENCED and runs the
+ * heavy fence (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full
+ * barrier on every CPU running a thread of the process, ~16 us on the
+ * reference VM); parkers that find FENCED set run a plain full fence.
  *
- * Unlock: store 0 (release), a compiler fence, then load the slot's
- * count; if non-zero, wake one parked thread. The store and the load are
- * the store-buffer pattern against a parker's increment and CAS: without
- * a barrier the unlock's store could still sit in its CPU's store buffer
- * while its load misses the increment, and the parker would sleep on a
- * free mutex. The parker's membarrier runs that barrier on the unlocking
- * CPU for it (Folly's and liburcu's asymmetric fence), so the common path
- * pays nothing. Where membarrier is unavailable (old kernels, seccomp,
- * the portable backend) the unlock runs a full fence instead: correct,
- * and as costly as an atomic exchange.
+ * Unlock, two paths chosen by the `slow` hint (the protocol is correct
+ * whichever is taken; the spin model checks it with a free choice):
+ * - `slow` set: exchange(0) (release); if it returned 2, wake one. The
+ *   locked write hands the line to a spinning locker at once.
+ * - otherwise: store 0 (release), a compiler fence, then load the slot;
+ *   if it is not quiet (someone counted, or FENCED), a full fence, then
+ *   wake one if anyone is counted. The store and the slot load are the
+ *   store-buffer pattern against a parker's announce and exchange:
+ *   without a barrier the store could sit in the CPU's store buffer while
+ *   the load misses the announcement, and the parker would sleep on a
+ *   free mutex. The parker's membarrier runs that barrier for the unlock
+ *   (Folly's and liburcu's asymmetric fence), so the common path pays
+ *   nothing; once FENCED is set, the unlock's own full fence does. A
+ *   thread clears FENCED (if nobody is counted) after 2^20 such full
+ *   fences, so membarriers stay rare.
+ * Where membarrier is unavailable (old kernels, seccomp, the portable
+ * backend) the compiler fence is a full fence: correct, and as costly as
+ * an atomic exchange.
  *
  * Freeing: after its releasing store, unlock reads only the parking lot
- * (never the mutex), and may call futex-wake on the mutex's address,
- * which is harmless after the memory is freed, as with glibc. So a mutex
- * may be destroyed and freed by the next thread that acquires it.
+ * (never the mutex) and may call futex-wake on the mutex's address, which
+ * is harmless after the memory is freed, as with glibc. So the next
+ * thread to acquire a mutex may destroy and free it.
  *
  * `owner` is the kernel thread id of the holder in checked builds and 0
- * otherwise (default builds never touch it). Memory: 8 bytes.
+ * otherwise (default builds never touch it). Memory: 12 bytes.
  */
 #ifndef CONTEND_MUTEX_H
 #define CONTEND_MUTEX_H
@@ -78,17 +93,19 @@ extern "C" {
 #endif
 
 typedef struct ct_mutex {
-	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / CT_MUTEX_LOCKED */
+	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / _LOCKED / _CONTENDED */
+	ct_atomic_u32 slow;	/* 1: lockers found it held lately (a hint) */
 	ct_atomic_u32 owner;	/* checked builds: holder's thread id, 0 = none */
 } ct_mutex;
 
 enum {
 	CT_MUTEX_UNLOCKED = 0,
 	CT_MUTEX_LOCKED = 1,
+	CT_MUTEX_CONTENDED = 2,
 };
 
 /* Static initializer: `ct_mutex m = CT_MUTEX_INIT;` equals ct_mutex_init. */
-#define CT_MUTEX_INIT { 0, 0 }
+#define CT_MUTEX_INIT { 0, 0, 0 }
 
 /* Initializes an unlocked mutex. */
 CT_API void ct_mutex_init(ct_mutex *m);

@@ -91,7 +91,7 @@
  * delivered to a waiter whose timeout fires at the same moment is never
  * lost: that waiter takes the slot or item itself.
  *
- * Memory: sizeof(ct_queue) is 144 bytes on LP64, plus sizeof(void *) (8
+ * Memory: sizeof(ct_queue) is 104 bytes on LP64, plus sizeof(void *) (8
  * bytes) per slot in the buffer allocated by ct_queue_init.
  */
 #ifndef CONTEND_QUEUE_H

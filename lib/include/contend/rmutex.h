@@ -23,7 +23,7 @@
  * (after acquiring `lock`, and 0 before releasing `lock`); other threads
  * read it relaxed only to compare with their own id, which can never match
  * a stale value of theirs, so relaxed ordering suffices. `depth` is read
- * and written only by the holder. Memory: 16 bytes.
+ * and written only by the holder. Memory: 20 bytes.
  */
 #ifndef CONTEND_RMUTEX_H
 #define CONTEND_RMUTEX_H

@@ -175,7 +175,7 @@ run_check() {
 			# parked[t] (futex.pml: 1 = &m->state, 2 = &c->seq,
 			# 3 = &r->not_empty.seq, 4 = &r->not_full.seq,
 			# 5 = &e->state) and the ring's ecwait[] spelled out
-			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|mwaiters|ecwait\[[01]\]|head|tail|closed|nsets|done|pending|sleepers|taken) = [0-9]+$' \
+			at_end=$(grep -E '^[[:space:]]*(parked\[[0-9]\]|state|holders|waiters|mwaiters|mfenced|ecwait\[[01]\]|head|tail|closed|nsets|done|pending|sleepers|taken) = [0-9]+$' \
 				"$dir/trail.out" | tr -d ' \t' | sed -E \
 				-e '/^parked\[[0-9]\]=0$/d' \
 				-e 's/^parked\[([0-9])\]=1$/thread \1 parked on m.state/' \
@@ -219,6 +219,9 @@ run_check mutex 3 safety fail BUG_NOWAKE
 run_check mutex 2 live   fail BUG_NOWAKE
 run_check mutex 2 safety fail BUG_NO_MEMBARRIER
 run_check mutex 2 safety fail BUG_EARLY_WAITERS
+run_check mutex 3 safety fail BUG_NO_RECHECK
+run_check mutex 3 safety fail BUG_WOKEN_CAS
+run_check mutex 3 live   fail BUG_WOKEN_CAS
 run_check mutex 3 safety fail BUG_SWALLOW
 run_check mutex 2 safety fail BUG_ACQ_ON_LOCKED
 run_check cond  2 safety pass

@@ -124,18 +124,3 @@ inline futex_wake_all(addr)
 }
 
 #endif
-			/* BUG_REQUEUE_NOWAKE: nr_wake 0, everyone is moved */
-			if :: parked[0] == from -> parked[0] = to :: else -> skip fi;
-			if :: parked[1] == from -> parked[1] = to :: else -> skip fi;
-#if NT > 2
-			if :: parked[2] == from -> parked[2] = to :: else -> skip fi;
-#endif
-#if NT > 3
-			if :: parked[3] == from -> parked[3] = to :: else -> skip fi;
-#endif
-			ret = OK
-		fi
-	}
-}
-
-#endif

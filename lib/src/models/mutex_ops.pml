@@ -19,8 +19,15 @@
  *   load to run while the store is buffered, which it can), and at every
  *   parker's membarrier (mutex.c park_until_acquired: ct__fence_heavy, a
  *   full barrier on every CPU running a thread of the process).
- * - `mwaiters` is the parking-lot slot of this one mutex (internal.h
- *   ct__mutex_waiters). Its RMWs are locked instructions.
+ * - `mwaiters` and `mfenced` are the parking-lot slot of this one mutex
+ *   (internal.h ct__mutex_lot_word: CT__LOT_COUNT and CT__LOT_FENCED of
+ *   one word, read together). Its RMWs are locked instructions. The
+ *   credit heuristic is a nondeterministic choice: a recheck that finds
+ *   nobody counted may or may not clear FENCED. The mutex's `slow` hint,
+ *   which picks unlock's path (plain store or exchange), is a free
+ *   choice: the protocol is correct whatever the hint says.
+ * - A full fence (atomic_thread_fence seq_cst) drains the thread's own
+ *   buffer.
  * - lock_slow's probes (exponential backoff, at most CT_MUTEX_SPIN pauses)
  *   are one load-then-CAS attempt: a failed probe changes nothing, a lost
  *   CAS ends the spin, and spin may place the one attempt anywhere, so K
@@ -38,16 +45,23 @@
  * (bool), `ret` (byte) and its parameter `me`.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE         unlock never wakes (internal.h: ct__mutex_wake
- *                      dropped)
+ *   BUG_NOWAKE         unlock never wakes (ct__mutex_wake dropped)
  *   BUG_NO_MEMBARRIER  the parker does not run ct__fence_heavy after
- *                      announcing itself: it can miss an unlock whose
- *                      store is still buffered while that unlock misses
- *                      its announcement
- *   BUG_EARLY_WAITERS  unlock loads the waiter count before its store
- *   BUG_ACQ_ON_LOCKED  the park loop's CAS takes the mutex without
- *                      checking it is free (an exchange that ignores the
- *                      old value)
+ *                      announcing itself in an unfenced slot: it can
+ *                      miss an unlock whose store is still buffered while
+ *                      that unlock misses its announcement
+ *   BUG_EARLY_WAITERS  the plain-store unlock loads the slot before its
+ *                      store
+ *   BUG_NO_RECHECK     the plain-store unlock, finding the slot busy
+ *                      after its store, looks at the count without a
+ *                      full fence: a parker that found the slot FENCED
+ *                      skipped the heavy fence, and the one that set
+ *                      FENCED ran its membarrier before our store
+ *   BUG_WOKEN_CAS      a woken thread retries with try_acquire (CAS 0->1,
+ *                      state LOCKED) before exchange(2): the next unlock
+ *                      does not know others are still parked
+ *   BUG_ACQ_ON_LOCKED  park loop tests `!= CONTENDED` instead of
+ *                      `== UNLOCKED`: taking LOCKED for free
  */
 #ifndef MUTEX_OPS_PML
 #define MUTEX_OPS_PML
@@ -56,9 +70,12 @@
 
 #define UNLOCKED  0	/* CT_MUTEX_UNLOCKED */
 #define LOCKED    1	/* CT_MUTEX_LOCKED */
+#define CONTENDED 2	/* CT_MUTEX_CONTENDED */
 
 byte state = UNLOCKED;	/* ct_mutex.state, in memory */
-byte mwaiters;		/* the parking lot's slot for m */
+byte mwaiters;		/* the parking lot's slot for m: count */
+bit mfenced;		/* ... and CT__LOT_FENCED */
+bit mold;		/* scratch: the FENCED bit a parker's RMW returned */
 bit sb[NT];		/* thread t's store of UNLOCKED is still buffered */
 byte holders;		/* ghost: threads holding the mutex */
 byte mbt;		/* membarrier_all's loop index (0 between steps) */
@@ -100,38 +117,56 @@ inline try_acquire()
 }
 
 /*
- * park_until_acquired (mutex.c). may_timeout: the deadline is not
- * CT_DEADLINE_NONE. Leaves ret = OK (acquired) or ETIMEDOUT.
+ * park_until_acquired (mutex.c), with announce. may_timeout: the deadline
+ * is not CT_DEADLINE_NONE. Leaves ret = OK (acquired) or ETIMEDOUT.
  */
 inline park_until_acquired(may_timeout)
 {
-	/* mutex.c: fetch_add(waiters, 1), a locked instruction */
-	atomic { DRAIN_OWN; mwaiters++ }
+	/* mutex.c announce: old = fetch_add(lot, 1), a locked instruction */
+	atomic { DRAIN_OWN; mwaiters++; mold = mfenced }
+	if
+	:: !mold ->
+		mfenced = 1;			/* announce: fetch_or(lot, FENCED) */
 #ifndef BUG_NO_MEMBARRIER
-	membarrier_all();			/* mutex.c: ct__fence_heavy() */
+		membarrier_all()		/* announce: ct__fence_heavy() */
+#else
+		skip
 #endif
+	:: else -> skip				/* announce: a full fence (own buffer: empty) */
+	fi;
+	mold = 0;
 	do
-	:: /* mutex.c: CAS(&m->state, UNLOCKED, LOCKED), acquire */
+	:: /* mutex.c: exchange(&m->state, CONTENDED) != UNLOCKED, acquire */
 		atomic {
 #ifdef BUG_ACQ_ON_LOCKED
-			got = true;
+			got = (state != CONTENDED);
 #else
 			got = (state == UNLOCKED);
 #endif
-			if :: got -> state = LOCKED; holders++ :: else -> skip fi
+			state = CONTENDED;
+			if :: got -> holders++ :: else -> skip fi
 		}
 		if
-		:: got -> ret = OK; break		/* mutex.c: break (acquired) */
+		:: got -> ret = OK; break
 		:: else -> skip
 		fi;
-		/* mutex.c: ct__wait(&m->state, CT_MUTEX_LOCKED, deadline) */
-		futex_wait(FA_MUTEX, state, LOCKED, may_timeout, ret);
+		/* mutex.c: ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) */
+		futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret);
 		if
 		:: ret == ETIMEDOUT -> break		/* mutex.c: rc = ETIMEDOUT */
 		:: else -> skip
+		fi;
+#ifdef BUG_WOKEN_CAS
+		try_acquire();
+		if
+		:: got -> ret = OK; break
+		:: else -> skip
 		fi
+#else
+		skip
+#endif
 	od;
-	mwaiters--;				/* mutex.c: fetch_sub(waiters, 1) */
+	mwaiters--;				/* mutex.c: fetch_sub(lot, 1) */
 	got = false
 }
 
@@ -173,17 +208,43 @@ inline mutex_lock_for()
 /* ct_mutex_unlock (mutex.c, internal.h ct__mutex_unlock_inline) */
 inline mutex_unlock()
 {
+	if
+	:: true ->	/* internal.h: the `slow` hint is 0 (a free choice: any hint is correct) */
 #ifdef BUG_EARLY_WAITERS
-	contended = (mwaiters != 0);
+		contended = (mwaiters != 0);
 #endif
-	/* internal.h: store(&m->state, UNLOCKED, release): buffered */
-	atomic { holders--; sb[me] = 1 }
-	DRAIN_MAYBE;
-	/* internal.h: ct__fence_light() (a compiler fence), then
-	 * load(ct__mutex_waiters(m)) != 0, relaxed */
+		/* internal.h: store(&m->state, UNLOCKED, release): buffered */
+		atomic { holders--; sb[me] = 1 }
+		DRAIN_MAYBE;
+		/* internal.h: ct__fence_light() (a compiler fence), then
+		 * load(lot) != 0: mutex.c ct__mutex_unlock_recheck */
 #ifndef BUG_EARLY_WAITERS
-	contended = (mwaiters != 0);
+		if
+		:: mwaiters != 0 || mfenced ->
+#ifndef BUG_NO_RECHECK
+			atomic { DRAIN_OWN };	/* recheck: atomic_thread_fence(seq_cst) */
 #endif
+			contended = (mwaiters != 0);	/* recheck: load(lot) & COUNT */
+			if		/* out of credit: CAS(lot, FENCED, 0) */
+			:: atomic { mwaiters == 0 && mfenced -> mfenced = 0 }
+			:: skip
+			fi
+		:: else -> skip
+		fi
+#else
+		skip
+#endif
+	:: true ->	/* the hint is 1 */
+		/* mutex.c ct__mutex_unlock_busy: exchange(&m->state, UNLOCKED)
+		 * == CONTENDED, release, a locked instruction */
+		atomic {
+			DRAIN_OWN;
+			holders--;
+			contended = (state == CONTENDED);
+			state = UNLOCKED
+		}
+		skip
+	fi;
 	if
 	:: contended ->
 #ifndef BUG_NOWAKE
