@@ -190,9 +190,13 @@ static void unlink_locked(ct_pool *p, ct_future *f)
 		f->next->prev = f->prev;
 	else
 		p->tail = f->prev;
-	/* seq_cst: part of the park handshake only when incrementing; a
-	 * decrement can make no worker miss a task. */
-	atomic_fetch_sub_explicit(&p->pending, 1, memory_order_relaxed);
+	/* A load and a store, not an RMW: every write of pending is under
+	 * p->lock, which orders them (one locked instruction less per task).
+	 * Relaxed: part of the park handshake only when incrementing (submit's
+	 * seq_cst RMW); a decrement can make no worker miss a task. */
+	atomic_store_explicit(&p->pending,
+			      atomic_load_explicit(&p->pending, memory_order_relaxed) - 1,
+			      memory_order_relaxed);
 }
 
 /* Takes the oldest queued future and marks it RUNNING; NULL if none. */
