@@ -28,15 +28,18 @@
 
 /*
  * Probes by the spinning worker when it may run on one CPU only: each
- * after a sched_yield (~0.2 us when nothing else wants that CPU), ~40 us
- * in all, as CT_POOL_SPIN. A pause-spin there only keeps the threads that
- * share the CPU (the submitter, when the pool was started by a thread
- * pinned to one CPU: its workers inherit the mask) from queueing the
- * work it waits for; a yield hands them the CPU and finds their tasks on
- * its return.
+ * after a sched_yield (~0.2 us when nothing else wants that CPU). A
+ * pause-spin there only keeps the threads that share the CPU (the
+ * submitter, when the pool was started by a thread pinned to one CPU: its
+ * workers inherit the mask) from queueing the work it waits for; a yield
+ * hands them the CPU and finds their tasks on its return. As it takes no
+ * CPU from them, its window is longer than the pause-spin's: ~120 us
+ * alone, past a short sleep of the submitter (nanosleep's default 50 us
+ * timer slack makes a 10 us sleep ~60 us), so its next submit needs no
+ * wake: roundtrip gap 10 us p50 ~1 us -> ~0.17 us at 200 -> 600 probes.
  */
 #ifndef CT_POOL_YIELD_SPIN
-#define CT_POOL_YIELD_SPIN 200
+#define CT_POOL_YIELD_SPIN 600
 #endif
 
 /* Probes of a future's state by a waiter before it parks (~4 us). */
