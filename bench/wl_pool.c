@@ -2,8 +2,11 @@
  * wl_pool.c — thread pools with futures: ct_pool and its peers, every row
  * of impls/pool_impl.h. threads:<w> is the pool's number of workers; the
  * harness team is one thread, the external submitter, bound by the
- * placement policy (the pool's own workers are the implementation's
- * threads, placed by the OS as in real use).
+ * placement policy. The pool's own workers are the implementation's
+ * threads; setup runs on the bound submitter, so workers started in init
+ * inherit its mask (one CPU under compact and scatter: they take turns
+ * with the submitter), while oneTBB's process-wide workers keep the mask
+ * they were started with (docs/performance.md, "Thread pool").
  *
  *   pool/<impl>/empty/threads:<w>/place:<p>
  *       A stream of no-op tasks with futures from the one submitter, at

@@ -26,6 +26,22 @@
 #define CT_POOL_SPIN 4000
 #endif
 
+/*
+ * Probes by the spinning worker when it may run on one CPU only: each
+ * after a sched_yield (~0.2 us when nothing else wants that CPU). A
+ * pause-spin there only keeps the threads that share the CPU (the
+ * submitter, when the pool was started by a thread pinned to one CPU: its
+ * workers inherit the mask) from queueing the work it waits for; a yield
+ * hands them the CPU and finds their tasks on its return. As it takes no
+ * CPU from them, its window is longer than the pause-spin's: ~120 us
+ * alone, past a short sleep of the submitter (nanosleep's default 50 us
+ * timer slack makes a 10 us sleep ~60 us), so its next submit needs no
+ * wake: roundtrip gap 10 us p50 ~1 us -> ~0.17 us at 200 -> 600 probes.
+ */
+#ifndef CT_POOL_YIELD_SPIN
+#define CT_POOL_YIELD_SPIN 600
+#endif
+
 /* Probes of a future's state by a waiter before it parks (~4 us). */
 #ifndef CT_FUTURE_SPIN
 #define CT_FUTURE_SPIN 400
@@ -177,9 +193,13 @@ static void unlink_locked(ct_pool *p, ct_future *f)
 		f->next->prev = f->prev;
 	else
 		p->tail = f->prev;
-	/* seq_cst: part of the park handshake only when incrementing; a
-	 * decrement can make no worker miss a task. */
-	atomic_fetch_sub_explicit(&p->pending, 1, memory_order_relaxed);
+	/* A load and a store, not an RMW: every write of pending is under
+	 * p->lock, which orders them (one locked instruction less per task).
+	 * Relaxed: part of the park handshake only when incrementing (submit's
+	 * seq_cst RMW); a decrement can make no worker miss a task. */
+	atomic_store_explicit(&p->pending,
+			      atomic_load_explicit(&p->pending, memory_order_relaxed) - 1,
+			      memory_order_relaxed);
 }
 
 /* Takes the oldest queued future and marks it RUNNING; NULL if none. */
@@ -266,18 +286,25 @@ static bool is_shut(const ct_pool *p)
 	return atomic_load_explicit(&((ct_pool *)p)->shut, memory_order_seq_cst) != 0;
 }
 
-/* Idle: spin (if the role is free), then park until a submit or shutdown. */
-static void idle(ct_pool *p)
+/*
+ * Idle: spin (if the role is free), then park until a submit or shutdown.
+ * one_cpu: this worker may run on one CPU only (yield between probes).
+ */
+static void idle(ct_pool *p, bool one_cpu)
 {
 	uint32_t zero = 0;
+	const int spin = one_cpu ? CT_POOL_YIELD_SPIN : CT_POOL_SPIN;
 	/* seq_cst CAS: takes the role that the submit's spinning load reads;
 	 * rl_pool passes with it relaxed alone (the store below is caught). */
-	if (CT_POOL_SPIN > 0 &&
+	if (spin > 0 &&
 	    atomic_compare_exchange_strong_explicit(&p->spinning, &zero, 1, memory_order_seq_cst,
 						    memory_order_relaxed)) {
 		bool found = false;
-		for (int i = 0; i < CT_POOL_SPIN && !found; i++) {
-			ct__cpu_relax();
+		for (int i = 0; i < spin && !found; i++) {
+			if (one_cpu)
+				sched_yield();
+			else
+				ct__cpu_relax();
 			found = atomic_load_explicit(&p->pending, memory_order_relaxed) != 0 ||
 				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
 		}
@@ -318,10 +345,17 @@ static void idle(ct_pool *p)
 	atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
 }
 
+static unsigned allowed_cpus(void);
+
 static void *worker_main(void *arg)
 {
 	ct_pool *p = arg;
 	self_pool = p;
+#ifdef CT_RELACY
+	const bool one_cpu = false;	/* the pause-spin; the protocol is the same */
+#else
+	const bool one_cpu = allowed_cpus() == 1;
+#endif
 	for (;;) {
 		ct_future *f = pop(p);
 		if (f != NULL) {
@@ -338,7 +372,7 @@ static void *worker_main(void *arg)
 		 * as is_shut; rl_pool passes with it relaxed alone. */
 		if (is_shut(p) && atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0)
 			break;
-		idle(p);
+		idle(p, one_cpu);
 	}
 	/* Release: the tasks this worker ran happen before a shutdown(wait)
 	 * that sees live reach 0 (relaxed: rl_pool's shutdown_wait data

@@ -22,8 +22,17 @@
  *    left queued while every worker sleeps fails the test.
  * 4. Nested waits under load: 3 external threads each run recursive fib
  *    on a 2-worker pool while also polling with wait_for timeouts.
+ * 5. One CPU: 1 and 3 again (smaller) with the main thread pinned to one
+ *    CPU before the pool starts, so the workers and submitters inherit
+ *    that mask and the idle worker spins by sched_yield (pool.c,
+ *    CT_POOL_YIELD_SPIN).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <contend/pool.h>
+
+#include <sched.h>
 
 #include <stdatomic.h>
 
@@ -104,6 +113,24 @@ static void *submitter1(void *arg)
 	return NULL;
 }
 
+/* Part 1 with `each` tasks per submitter. */
+static void exactly_once(long each, const char *what)
+{
+	pthread_t t[SUBMITTERS];
+	uint64_t t0 = test_now_ns();
+	tasks_each = each;
+	hits = calloc((size_t)(SUBMITTERS * tasks_each), sizeof(*hits));
+	CHECK(hits != NULL);
+	CHECK_EQ(ct_pool_init(&pool1, 3), 0);
+	for (long i = 0; i < SUBMITTERS; i++)
+		CHECK(pthread_create(&t[i], NULL, submitter1, (void *)(intptr_t)i) == 0);
+	test_join(t, SUBMITTERS);
+	ct_pool_destroy(&pool1);
+	free(hits);
+	printf("exactly once: %d submitters x %ld tasks, 3 workers%s: %.2f s\n", SUBMITTERS,
+	       tasks_each, what, (double)(test_now_ns() - t0) * 1e-9);
+}
+
 /* ---- 2: shutdown races -------------------------------------------------- */
 
 enum { SD_SUBMITTERS = 3, SD_MAX = 4096 };
@@ -179,6 +206,31 @@ static void *fib_caller(void *arg)
 
 static void *ident(void *arg) { return arg; }
 
+/* Part 3 with `wakes` rounds: 0 or 1 (a lost wakeup). */
+static int idle_wakeups(long wakes, uint64_t *rng, const char *what)
+{
+	uint64_t t0 = test_now_ns();
+	ct_pool p3;
+	CHECK_EQ(ct_pool_init(&p3, 3), 0);
+	for (long r = 0; r < wakes; r++) {
+		test_sleep_ns(rng_next(rng) % 300000);
+		ct_future f;
+		CHECK_EQ(ct_pool_submit(&p3, &f, ident, (void *)(intptr_t)r), 0);
+		void *res;
+		int rc = ct_future_wait_for(&f, &res, 5000000000u);
+		if (rc == ETIMEDOUT) {
+			fprintf(stderr, "round %ld%s: task not run within 5 s (lost wakeup)\n", r, what);
+			return 1;
+		}
+		CHECK_EQ(rc, 0);
+		CHECK_EQ((long)(intptr_t)res, r);
+	}
+	ct_pool_destroy(&p3);
+	printf("idle wakeups: %ld rounds%s: %.2f s\n", wakes, what,
+	       (double)(test_now_ns() - t0) * 1e-9);
+	return 0;
+}
+
 int main(void)
 {
 	test_watchdog(110);
@@ -186,21 +238,10 @@ int main(void)
 	pthread_t t[8];
 
 	/* 1 */
-	uint64_t t0 = test_now_ns();
-	tasks_each = (long)SCALED(100000);
-	hits = calloc((size_t)(SUBMITTERS * tasks_each), sizeof(*hits));
-	CHECK(hits != NULL);
-	CHECK_EQ(ct_pool_init(&pool1, 3), 0);
-	for (long i = 0; i < SUBMITTERS; i++)
-		CHECK(pthread_create(&t[i], NULL, submitter1, (void *)(intptr_t)i) == 0);
-	test_join(t, SUBMITTERS);
-	ct_pool_destroy(&pool1);
-	free(hits);
-	printf("exactly once: %d submitters x %ld tasks, 3 workers: %.2f s\n", SUBMITTERS,
-	       tasks_each, (double)(test_now_ns() - t0) * 1e-9);
+	exactly_once(SCALED(100000), "");
 
 	/* 2 */
-	t0 = test_now_ns();
+	uint64_t t0 = test_now_ns();
 	long rounds = (long)SCALED(1000), ran_total = 0, cancelled_total = 0;
 	for (long r = 0; r < rounds; r++) {
 		unsigned workers = 1 + (unsigned)(rng_next(&rng) % 4);
@@ -244,25 +285,8 @@ int main(void)
 	       cancelled_total, (double)(test_now_ns() - t0) * 1e-9);
 
 	/* 3 */
-	t0 = test_now_ns();
-	long wakes = (long)SCALED(3000);
-	ct_pool p3;
-	CHECK_EQ(ct_pool_init(&p3, 3), 0);
-	for (long r = 0; r < wakes; r++) {
-		test_sleep_ns(rng_next(&rng) % 300000);
-		ct_future f;
-		CHECK_EQ(ct_pool_submit(&p3, &f, ident, (void *)(intptr_t)r), 0);
-		void *res;
-		int rc = ct_future_wait_for(&f, &res, 5000000000u);
-		if (rc == ETIMEDOUT) {
-			fprintf(stderr, "round %ld: task not run within 5 s (lost wakeup)\n", r);
-			return 1;
-		}
-		CHECK_EQ(rc, 0);
-		CHECK_EQ((long)(intptr_t)res, r);
-	}
-	ct_pool_destroy(&p3);
-	printf("idle wakeups: %ld rounds: %.2f s\n", wakes, (double)(test_now_ns() - t0) * 1e-9);
+	if (idle_wakeups(SCALED(3000), &rng, "") != 0)
+		return 1;
 
 	/* 4 */
 	t0 = test_now_ns();
@@ -274,6 +298,16 @@ int main(void)
 	ct_pool_destroy(&pool4);
 	printf("nested fib: 3 callers x %ld rounds on 2 workers: %.2f s\n", fib_rounds,
 	       (double)(test_now_ns() - t0) * 1e-9);
+	/* 5 */
+	cpu_set_t all, one;
+	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() >= 0 && CPU_ISSET(sched_getcpu(), &all) ? sched_getcpu() : 0, &one);
+	CHECK(sched_setaffinity(0, sizeof(one), &one) == 0);
+	exactly_once(SCALED(20000), ", one CPU");
+	if (idle_wakeups(SCALED(1000), &rng, ", one CPU") != 0)
+		return 1;
+	CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
 	printf("stress_pool: ok\n");
 	return 0;
 }

@@ -4,7 +4,8 @@
  * and ENOENT, map order, nested waits (recursive fib on 1 and 2 workers),
  * workers = 0, ENOMEM, a worker stuck in a task not holding up the others,
  * a wait running a still-queued task itself, and that an idle pool burns
- * no CPU (< 1 % over 200 ms, after 5 ms idle).
+ * no CPU (< 1 % over 200 ms, after 5 ms idle), also when the pool was
+ * started by a thread pinned to one CPU (its workers yield-spin).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -360,6 +361,9 @@ static void test_stuck_worker_and_inlining(void)
 
 static void test_idle_cpu(void)
 {
+	cpu_set_t set;
+	CHECK(sched_getaffinity(0, sizeof(set), &set) == 0);
+	int cpus = CPU_COUNT(&set);
 	ct_pool p;
 	CHECK_EQ(ct_pool_init(&p, 4), 0);
 	ct_future f[64];
@@ -372,9 +376,60 @@ static void test_idle_cpu(void)
 	test_sleep_ns(200000000);
 	uint64_t c1 = cpu_ns(), t1 = test_now_ns();
 	double frac = (double)(c1 - c0) / (double)(t1 - t0);
-	printf("idle pool of 4 workers: %.4f%% CPU over %.0f ms\n", 100 * frac, (t1 - t0) / 1e6);
+	printf("idle pool of 4 workers on %d CPU%s: %.4f%% CPU over %.0f ms\n", cpus,
+	       cpus == 1 ? "" : "s", 100 * frac, (t1 - t0) / 1e6);
 	CHECK(frac < 0.01);
 	ct_pool_destroy(&p);
+}
+
+/*
+ * Started by a thread pinned to one CPU, the workers inherit the mask and
+ * yield between their idle probes: a stream of tasks (a window of 256,
+ * every result checked, each task run once), a nested fib, then the idle
+ * check. The affinity is restored after.
+ */
+static void test_one_cpu(void)
+{
+	cpu_set_t all, one;
+	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+	int cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &all) ? cpu : 0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
+		printf("one CPU: sched_setaffinity refused, skipped\n");
+		return;
+	}
+	ct_pool p;
+	CHECK_EQ(ct_pool_init(&p, 2), 0);
+	static ct_future f[256];
+	atomic_store(&ran, 0);
+	long n = 200000, tail = 0;
+	for (long i = 0; i < n; i++) {
+		if (i - tail == 256) {
+			void *r = NULL;
+			CHECK_EQ(ct_future_wait(&f[tail % 256], &r), 0);
+			CHECK_EQ((long)(intptr_t)r, tail);
+			tail++;
+		}
+		CHECK_EQ(ct_pool_submit(&p, &f[i % 256], count_task, (void *)(intptr_t)i), 0);
+		if (i % 20000 == 0)
+			test_sleep_ns(100000);	/* let the workers go idle */
+	}
+	for (; tail < n; tail++) {
+		void *r = NULL;
+		CHECK_EQ(ct_future_wait(&f[tail % 256], &r), 0);
+		CHECK_EQ((long)(intptr_t)r, tail);
+	}
+	CHECK_EQ(atomic_load(&ran), n);
+	fib_pool = &p;
+	ct_future g;
+	void *r;
+	CHECK_EQ(ct_pool_submit(&p, &g, fib_task, (void *)(intptr_t)12), 0);
+	CHECK_EQ(ct_future_wait(&g, &r), 0);
+	CHECK_EQ((long)(intptr_t)r, 144);
+	ct_pool_destroy(&p);
+	test_idle_cpu();
+	CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
 }
 
 int main(void)
@@ -389,6 +444,7 @@ int main(void)
 	test_nested();
 	test_stuck_worker_and_inlining();
 	test_idle_cpu();
+	test_one_cpu();
 	printf("test_pool: ok\n");
 	return 0;
 }

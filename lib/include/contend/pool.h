@@ -59,7 +59,11 @@
  *   worker of the pool it does not wait (it would wait for itself).
  * - Idle workers spin briefly (bounded; one worker per pool at a time),
  *   then park on a futex (or the portable parking lot): an idle pool uses
- *   no CPU after a few tens of microseconds.
+ *   no CPU after a few tens of microseconds. A worker that may run on one
+ *   CPU only (a pool started by a thread pinned to one CPU: the workers
+ *   inherit its mask) yields that CPU between its probes instead of
+ *   pausing, so it does not hold up the threads that would queue its
+ *   work, and gives up after ~120 us.
  * - Thread safety: every function may be called concurrently from any
  *   thread, including from tasks, except ct_pool_init/ct_pool_destroy and
  *   ct_completion_init/_destroy, which need exclusive access. A future may
@@ -84,7 +88,12 @@
  *
  * Parking (the handshake model-checked in lib/src/models/pool.pml): an
  * idle worker first tries to become the pool's one spinner (`spinning`
- * 0 -> 1) and probes `pending` for CT_POOL_SPIN pauses; then it reads the
+ * 0 -> 1) and probes `pending` for CT_POOL_SPIN pauses (~40 us), or
+ * after each of CT_POOL_YIELD_SPIN sched_yields (~120 us when nothing else
+ * wants the CPU) when its affinity is one CPU: there a pause-spin only
+ * delays the submitter sharing that CPU, and a woken worker that found the
+ * queue nearly empty spun its whole budget before the submitter could run
+ * again (docs/performance.md, "Thread pool"); then it reads the
  * futex word `wake_seq`, announces itself in `sleepers` and re-reads
  * `pending`, the shutdown flag and `waking` before parking on the value
  * of `wake_seq` it read. A submit links the future, increments `pending`,

@@ -39,9 +39,10 @@
  *   them. pop's relaxed peek at pending only skips the lock when it reads
  *   0; the worker then goes on to the seq_cst re-check, so reading stale
  *   0 is a path spin explores (the peek is modelled as a separate load).
- * - The spin loop's CT_POOL_SPIN probes are one probe that spin may place
- *   anywhere in the window (or none: it found nothing); only its result
- *   is used after the loop.
+ * - The spin loop's CT_POOL_SPIN probes (CT_POOL_YIELD_SPIN, each after a
+ *   sched_yield, for a worker confined to one CPU: the same loop) are one
+ *   probe that spin may place anywhere in the window (or none: it found
+ *   nothing); only its result is used after the loop.
  * - Spurious futex returns: futex.pml's budget (SPURIOUS).
  * - maybe_wake's three loads and CAS, and the token clear on the way out
  *   of idle(), are seq_cst in pool.c; `waking` is one bit here.
