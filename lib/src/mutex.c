@@ -213,6 +213,7 @@ static _Thread_local uint32_t busy_unlocks;
 
 void ct__mutex_unlock_busy(ct_mutex *m)
 {
+	/* Before the release: after it the mutex may be freed. */
 	if (++busy_unlocks >= CT_MUTEX_SLOW_UNLOCKS) {
 		busy_unlocks = 0;
 		/* Relaxed: a hint. */
