@@ -209,7 +209,9 @@ __attribute__((tls_model("initial-exec")))
 #endif
 static _Thread_local uint32_t busy_unlocks;
 #endif
+#ifndef CT_MUTEX_SLOW_UNLOCKS
 #define CT_MUTEX_SLOW_UNLOCKS 4096
+#endif
 
 void ct__mutex_unlock_busy(ct_mutex *m)
 {
