@@ -136,7 +136,7 @@ class Plotter:
         self.headline = hl
         self.csv_files["csv/headline.csv"] = cio.csv_text(
             ["family", "label", "threads", "workloads", "best", "best_ct", "best_peer",
-             "ratio", "wins"], hl)
+             "ratio", "wins", "p99", "cpu"], hl)
         self.workloads = ct.workload_table(run)
         for fam in run.families():
             insts = run.select(fam)

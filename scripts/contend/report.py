@@ -12,11 +12,12 @@ def _md_escape(s):
 
 def headline_markdown(rows, pus):
     out = ["| family | threads | best implementation | contend's best | best peer "
-           "| contend ÷ peer |", "|---|---|---|---|---|---|"]
+           "| contend ÷ peer | p99 ÷ peer | cpu/op ÷ peer |",
+           "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         t = "%d (%s)" % (r["threads"], r["label"]) if r["label"] != "1" else "1"
         if not r["best"]:
-            out.append("| %s | %s | not measured | | | |" % (r["family"], t))
+            out.append("| %s | %s | not measured | | | | | |" % (r["family"], t))
             continue
         best = "`%s`" % r["best"]
         if r.get("best_ops"):
@@ -24,9 +25,10 @@ def headline_markdown(rows, pus):
         ratio = ct.fmt_ratio(r["ratio"])
         if r["ratio"] is not None and r.get("wins"):
             ratio += " (faster in %s workloads)" % r["wins"]
-        out.append("| %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["family"], t, best, "`%s`" % r["best_ct"] if r["best_ct"] else "—",
-            "`%s`" % r["best_peer"] if r["best_peer"] else "—", ratio))
+            "`%s`" % r["best_peer"] if r["best_peer"] else "—", ratio,
+            ct.fmt_ratio(r.get("p99")), ct.fmt_ratio(r.get("cpu"))))
     return "\n".join(out)
 
 
@@ -143,7 +145,10 @@ def write_report(run_dir, plotter, gnuplot_note=None):
                "to each workload's best, and *contend ÷ peer* is the geometric mean of contend's "
                "best (`ct_*`) over the best peer (above 1: contend is faster). Implementations "
                "that lose updates are not ranked; baselines (`atomic`, `racy`, `fetch_add`, "
-               "`cas`) may rank best but are not peers.")
+               "`cas`) may rank best but are not peers. The guardrails *p99 ÷ peer* and "
+               "*cpu/op ÷ peer* are the geometric means over the same workloads of contend's "
+               "p99 latency and CPU time per operation over the peer's (below 1: contend "
+               "is better), each at the placement of its best throughput.")
     out.append("")
     out.append(headline_markdown(plotter.headline, run.pus))
     out.append("")

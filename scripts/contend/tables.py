@@ -190,6 +190,9 @@ def headline(run):
     family's workloads implementations are scored by the geometric mean of
     their throughput relative to the workload's best; `ratio` is the
     geometric mean over workloads of best contend / best peer throughput.
+    The guardrails `p99` and `cpu` are the geometric means, over the same
+    workloads (where both report the counter), of contend's p99 and cpu/op
+    over the peer's, each at the placement of its best throughput.
     Implementations that lose updates (the racy counter) are not eligible.
     Returns a list of dicts.
     """
@@ -201,7 +204,7 @@ def headline(run):
         lossy = lossy_impls(insts)
         insts = [i for i in insts if i.impl not in lossy]
         for label, t in headline_thread_counts(run.pus):
-            best = {}   # workload -> impl -> (ops, place)
+            best = {}   # workload -> impl -> (ops, place, instance)
             for i in insts:
                 if i.threads != t:
                     continue
@@ -210,17 +213,17 @@ def headline(run):
                     continue
                 w = best.setdefault(i.workload, {})
                 if i.impl not in w or ops > w[i.impl][0]:
-                    w[i.impl] = (ops, i.place)
+                    w[i.impl] = (ops, i.place, i)
             row = {"family": fam, "label": label, "threads": t, "workloads": len(best),
                    "best": None, "best_ops": None, "best_ct": None, "best_peer": None,
-                   "ratio": None, "wins": None}
+                   "ratio": None, "wins": None, "p99": None, "cpu": None}
             rows.append(row)
             if not best:
                 continue
             score = {}
             for w, impls in best.items():
                 top = max(v[0] for v in impls.values())
-                for impl, (ops, _) in impls.items():
+                for impl, (ops, _, _) in impls.items():
                     score.setdefault(impl, []).append(ops / top)
             n = len(best)
             # Rank by the geometric mean, but an implementation measured in
@@ -241,7 +244,17 @@ def headline(run):
                           if cts[0] in impls and peers[0] in impls]
                 row["ratio"] = _geomean(ratios)
                 row["wins"] = "%d/%d" % (sum(r > 1 for r in ratios), len(ratios))
+                for key, metric in (("p99", "p99_ns"), ("cpu", "cpu_per_op_ns")):
+                    row[key] = _geomean([
+                        _div(impls[cts[0]][2].mean(metric), impls[peers[0]][2].mean(metric))
+                        for impls in best.values()
+                        if cts[0] in impls and peers[0] in impls])
     return rows
+
+
+def _div(a, b):
+    """a / b, or None where either is missing or not positive."""
+    return a / b if a and b and a > 0 and b > 0 else None
 
 
 def lossy_impls(insts):

@@ -265,6 +265,9 @@ class CsvTest(TempRun):
         self.assertEqual((m1["best"], m1["best_ct"], m1["best_peer"]),
                          ("ct_mutex", "ct_mutex", "pthread_mutex"))
         self.assertAlmostEqual(m1["ratio"], 230 / 210.0, delta=0.08)
+        # Guardrails: p99 and cpu/op of the same pair, where reported.
+        self.assertGreater(m1["p99"], 0)
+        self.assertGreater(m1["cpu"], 0)
         # The racy counter loses updates: never "best", even at 1 thread.
         for t in (1, 2, 8):
             self.assertNotEqual(rows[("counter", t)]["best"], "racy")
