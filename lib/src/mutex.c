@@ -151,18 +151,34 @@ static int park_until_acquired(ct_mutex *m, uint64_t deadline)
 }
 
 /*
- * A thread that has run CT__LOT_CREDIT rechecks finding nobody counted
- * clears FENCED (internal.h).
+ * Per thread, the unlocks the two heuristics below count: rechecks that
+ * found nobody counted (CT__LOT_CREDIT of them clear FENCED, internal.h)
+ * and exchange unlocks (CT_MUTEX_SLOW_UNLOCKS of them clear the `slow`
+ * hint). Thread-local, so counting writes no shared line; Relacy threads
+ * are fibers of one OS thread: one slot per thread.
  */
+struct unlock_counts {
+	uint32_t rechecks;
+	uint32_t busy;
+};
 #ifdef CT_RELACY
-static uint32_t ct_rl_unlock_credit[64];
-#define unlock_credit ct_rl_unlock_credit[ct__self()]
+static struct unlock_counts ct_rl_unlock_counts[64];
+#define unlock_counts ct_rl_unlock_counts[ct__self()]
 #else
 #if defined(__GNUC__)
 __attribute__((tls_model("initial-exec")))
 #endif
-static _Thread_local uint32_t unlock_credit;
+static _Thread_local struct unlock_counts unlock_counts;
 #endif
+
+/* Counts one more; true, and the count starts over, every `every`-th time. */
+static inline bool count_reaches(uint32_t *n, uint32_t every)
+{
+	if (++*n < every)
+		return false;
+	*n = 0;
+	return true;
+}
 
 /*
  * The plain-store unlock found the slot busy after its store: a parker
@@ -183,8 +199,7 @@ void ct__mutex_unlock_recheck(ct_mutex *m)
 	uint32_t w = atomic_load_explicit(lot, memory_order_relaxed);
 	if ((w & CT__LOT_COUNT) != 0) {
 		ct__mutex_wake(m);
-	} else if (++unlock_credit >= CT__LOT_CREDIT) {
-		unlock_credit = 0;
+	} else if (count_reaches(&unlock_counts.rechecks, CT__LOT_CREDIT)) {
 		/* Relaxed: the next parker reads it with its RMW. */
 		uint32_t expected = CT__LOT_FENCED;
 		atomic_compare_exchange_strong_explicit(lot, &expected, 0, memory_order_relaxed,
@@ -200,15 +215,6 @@ void ct__mutex_unlock_recheck(ct_mutex *m)
  * contention is over, unlocks go back to the plain store; if not, the
  * next slow-path locker sets it again.
  */
-#ifdef CT_RELACY
-static uint32_t ct_rl_busy_unlocks[64];
-#define busy_unlocks ct_rl_busy_unlocks[ct__self()]
-#else
-#if defined(__GNUC__)
-__attribute__((tls_model("initial-exec")))
-#endif
-static _Thread_local uint32_t busy_unlocks;
-#endif
 #ifndef CT_MUTEX_SLOW_UNLOCKS
 #define CT_MUTEX_SLOW_UNLOCKS 4096
 #endif
@@ -216,11 +222,9 @@ static _Thread_local uint32_t busy_unlocks;
 void ct__mutex_unlock_busy(ct_mutex *m)
 {
 	/* Before the release: after it the mutex may be freed. */
-	if (++busy_unlocks >= CT_MUTEX_SLOW_UNLOCKS) {
-		busy_unlocks = 0;
+	if (count_reaches(&unlock_counts.busy, CT_MUTEX_SLOW_UNLOCKS))
 		/* Relaxed: a hint. */
 		atomic_store_explicit(&m->slow, 0, memory_order_relaxed);
-	}
 	/* Release: as in ct__mutex_unlock_inline (relacy MUTEX_REL). */
 	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED,
 				     CT_SEEDED(MUTEX_REL, memory_order_release)) == CT_MUTEX_CONTENDED)
