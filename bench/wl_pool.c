@@ -2,11 +2,14 @@
  * wl_pool.c — thread pools with futures: ct_pool and its peers, every row
  * of impls/pool_impl.h. threads:<w> is the pool's number of workers; the
  * harness team is one thread, the external submitter, bound by the
- * placement policy. The pool's own workers are the implementation's
- * threads; setup runs on the bound submitter, so workers started in init
- * inherit its mask (one CPU under compact and scatter: they take turns
- * with the submitter), while oneTBB's process-wide workers keep the mask
- * they were started with (docs/performance.md, "Thread pool").
+ * placement policy as thread 0 of w + 1. The pool's own workers are the
+ * implementation's threads, which the harness cannot bind one by one: they
+ * are placed as threads 1..w of the same policy, as a set. setup binds the
+ * submitter to the union of those PUs while the pool starts its workers,
+ * so they inherit that mask, then binds it back (compact, 2 PUs: 1 worker
+ * on the PU beside the submitter's, 2 or more workers over both PUs).
+ * oneTBB's process-wide workers keep the mask they were started with
+ * (docs/performance.md, "Thread pool").
  *
  *   pool/<impl>/empty/threads:<w>/place:<p>
  *       A stream of no-op tasks with futures from the one submitter, at
@@ -96,15 +99,54 @@ static size_t obj_size(const struct ctb_bench *b)
 /* shared[] words. */
 enum { SH_CPU, SH_CSW };
 
+/*
+ * The pool's workers are placed as the policy's threads 1..w (the
+ * submitter is thread 0): the submitter binds itself to the union of
+ * their PUs while init starts them, so they inherit that mask, then binds
+ * back to its own PU. Unbound runs (place:none, binding refused) leave
+ * every mask alone. Returns 0 or an errno (message in err).
+ */
+static int init_placed(struct ctb_team *t, char *err, size_t len)
+{
+	const struct ci_pool_ops *o = ops_of(t->bench);
+	int workers = (int)t->bench->p[1];
+	const struct ctb_worker *sub = &t->w[0];
+	bool bound = sub->pu >= 0 && ctb_cfg.bind_refused == 0 && sub->bind_err == 0;
+	int *pus = bound ? malloc(sizeof(int) * (size_t)(workers + 1)) : NULL;
+	if (bound && (pus == NULL || pl_plan(ctb_cfg.topo, t->bench->place, workers + 1, pus) != 0)) {
+		free(pus);
+		snprintf(err, len, "%s: cannot plan %d workers' PUs", o->name, workers);
+		return ENOMEM;
+	}
+	int rc = bound ? pl_bind_self_set(ctb_cfg.topo, pus + 1, workers) : 0;
+	free(pus);
+	if (rc != 0) {
+		snprintf(err, len, "%s: binding for the workers failed: %s", o->name, strerror(rc));
+		return rc;
+	}
+	rc = o->init(pool_of(t), (unsigned)workers);
+	if (bound) {
+		bool mis = false;
+		int brc = pl_bind_self(ctb_cfg.topo, sub->pu, &mis);
+		if (brc != 0 && rc == 0) {
+			o->destroy(pool_of(t));
+			snprintf(err, len, "%s: binding the submitter back failed: %s", o->name,
+				 strerror(brc));
+			return brc;
+		}
+	}
+	if (rc != 0)
+		snprintf(err, len, "%s: init with %d workers failed: %s", o->name, workers,
+			 strerror(rc));
+	return rc;
+}
+
 static int setup(struct ctb_team *t, char *err, size_t len)
 {
 	const struct ci_pool_ops *o = ops_of(t->bench);
-	int rc = o->init(pool_of(t), (unsigned)t->bench->p[1]);
-	if (rc != 0) {
-		snprintf(err, len, "%s: init with %lld workers failed: %s", o->name,
-			 (long long)t->bench->p[1], strerror(rc));
+	int rc = init_placed(t, err, len);
+	if (rc != 0)
 		return rc;
-	}
 	rc = o->completion_init(completion_of(t));
 	if (rc != 0) {
 		o->destroy(pool_of(t));

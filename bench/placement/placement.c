@@ -520,6 +520,29 @@ int pl_bind_self(hwloc_topology_t topo, int pu, bool *misplaced)
 	return 0;
 }
 
+int pl_bind_self_set(hwloc_topology_t topo, const int *pus, int n)
+{
+	if (n <= 0)
+		return 0;
+	if (!hwloc_topology_is_thissystem(topo))
+		return EXDEV;
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	if (!set)
+		return ENOMEM;
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		hwloc_obj_t obj = pus[i] < 0 ? NULL : hwloc_get_pu_obj_by_os_index(topo, (unsigned)pus[i]);
+		if (!obj)
+			rc = EINVAL;
+		else
+			hwloc_bitmap_or(set, set, obj->cpuset);
+	}
+	if (rc == 0 && hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT) < 0)
+		rc = errno > 0 ? errno : EINVAL;
+	hwloc_bitmap_free(set);
+	return rc;
+}
+
 /* ------------------------------------------------------------- allocation */
 
 /*

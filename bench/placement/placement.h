@@ -94,6 +94,15 @@ void pl_allowed_string(hwloc_topology_t topo, char *buf, size_t len);
 int pl_bind_self(hwloc_topology_t topo, int pu, bool *misplaced);
 
 /*
+ * Binds the calling thread to the union of n PUs (OS indices; none < 0),
+ * so that threads it creates afterwards inherit that mask (a library's
+ * own workers, which the harness cannot bind one by one). Returns 0, or a
+ * positive errno as pl_bind_self (EINVAL: a PU that is not in topo).
+ * n <= 0: no binding, returns 0.
+ */
+int pl_bind_self_set(hwloc_topology_t topo, const int *pus, int n);
+
+/*
  * Allocates len bytes on the NUMA node of PU `pu` (hwloc_alloc_membind;
  * plain aligned allocation + first touch from the caller where binding
  * memory is unsupported). *node receives the node's OS index or -1.

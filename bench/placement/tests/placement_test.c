@@ -565,7 +565,15 @@ static void check_alloc(hwloc_topology_t self)
 struct bind_args {
 	hwloc_topology_t topo, foreign;
 	int bound, refused, last_errno;
+	hwloc_bitmap_t child_set;	/* the binding a child thread started with */
 };
+
+static void *cpubind_of(void *arg)
+{
+	struct bind_args *a = arg;
+	hwloc_get_cpubind(a->topo, a->child_set, HWLOC_CPUBIND_THREAD);
+	return NULL;
+}
 
 static void *bind_thread(void *arg)
 {
@@ -604,6 +612,30 @@ static void *bind_thread(void *arg)
 			a->last_errno = rc;
 		}
 	}
+
+	/* A set: the union of the PUs, inherited by threads started now. */
+	CHECK(pl_bind_self_set(a->topo, order, 0) == 0, "empty set");
+	CHECK(pl_bind_self_set(a->foreign, order, 1) == EXDEV, "set on a synthetic topology");
+	int bad[2] = { order[0], 1 << 20 };
+	CHECK(pl_bind_self_set(a->topo, bad, 2) == EINVAL, "set with PU 2^20");
+	rc = pl_bind_self_set(a->topo, order, npus);
+	if (rc == 0) {
+		hwloc_bitmap_t want = hwloc_bitmap_alloc();
+		for (int i = 0; i < npus; i++)
+			hwloc_bitmap_set(want, (unsigned)order[i]);
+		CHECK(hwloc_get_cpubind(a->topo, after, HWLOC_CPUBIND_THREAD) == 0 &&
+		      hwloc_bitmap_isequal(after, want), "set of %d PUs reads back wrong", npus);
+		pthread_t child;
+		hwloc_bitmap_zero(after);
+		if (pthread_create(&child, NULL, cpubind_of, a) == 0) {
+			pthread_join(child, NULL);
+			CHECK(hwloc_bitmap_isequal(a->child_set, want),
+			      "a thread started after binding a set did not inherit it");
+		}
+		hwloc_bitmap_free(want);
+	} else {
+		CHECK(rc > 0 && rc < 4096, "bind set: %d", rc);
+	}
 	hwloc_bitmap_free(before);
 	hwloc_bitmap_free(after);
 	return NULL;
@@ -611,7 +643,8 @@ static void *bind_thread(void *arg)
 
 static void check_bind(hwloc_topology_t self)
 {
-	struct bind_args a = { .topo = self, .foreign = load_synthetic("pack:2 core:4 pu:2") };
+	struct bind_args a = { .topo = self, .foreign = load_synthetic("pack:2 core:4 pu:2"),
+			       .child_set = hwloc_bitmap_alloc() };
 	pthread_t t;
 
 	CHECK(hwloc_topology_is_thissystem(self), "own topology is not this system");
@@ -621,6 +654,7 @@ static void check_bind(hwloc_topology_t self)
 	}
 	pthread_join(t, NULL);
 	hwloc_topology_destroy(a.foreign);
+	hwloc_bitmap_free(a.child_set);
 	if (a.refused)
 		printf("ok  bind_self: %d PUs bound, %d refused (%s: fine on VMs/containers)\n",
 		       a.bound, a.refused, strerror(a.last_errno));
