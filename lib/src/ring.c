@@ -54,6 +54,15 @@ _Static_assert((CT_RING_CAPACITY_MAX & (CT_RING_CAPACITY_MAX - 1)) == 0,
 #define CT_RING_TEST_DELAY() ((void)0)
 #endif
 
+/* The hot path inline, the blocking loop out of line (ring_op). */
+#if defined(__GNUC__)
+#define RING_INLINE inline __attribute__((always_inline))
+#define RING_NOINLINE __attribute__((noinline))
+#else
+#define RING_INLINE inline
+#define RING_NOINLINE
+#endif
+
 /* A spinning get looks for close at every 16th poll (and before parking). */
 #define RING_CLOSE_CHECK_MASK 15u
 
@@ -106,6 +115,7 @@ int ct_ring_init(ct_ring *r, size_t capacity)
 	ct__fence_heavy_init();
 	r->cells = cells;
 	r->mask = (uint64_t)cap - 1;
+	atomic_init(&r->closed, 0);
 	atomic_init(&r->tail, 0);
 	atomic_init(&r->head, 0);
 	atomic_init(&r->not_empty.seq, 0);
@@ -128,7 +138,7 @@ void ct_ring_destroy(ct_ring *r)
  * EAGAIN (the slot at tail still holds the item of the previous lap: full)
  * or EPIPE (closed).
  */
-static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
+static RING_INLINE int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
 {
 	/* seq_cst: a parked producer's re-check; pairs with the consumers'
 	 * free store + not_full.waiters load (see ring_after_get). */
@@ -179,7 +189,8 @@ static int ring_put_once(ct_ring *r, void *item, uint64_t *pos_out)
  * every poll; ring_wait checks for close every few polls and before it
  * parks.
  */
-static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out, bool check_closed)
+static RING_INLINE int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out,
+				    bool check_closed)
 {
 	/* seq_cst: a parked consumer's re-check; pairs with the baton's head
 	 * CAS + not_empty.waiters load (see ring_after_get). */
@@ -216,6 +227,10 @@ static int ring_get_once(ct_ring *r, void **item, uint64_t *pos_out, bool check_
 			 * pos: a put owns pos and will publish it.
 			 */
 			if (!check_closed)
+				return EAGAIN;
+			/* seq_cst: set by close before its OR; clear, the
+			 * ring was open when we found pos empty (ring.h). */
+			if (!atomic_load_explicit(&r->closed, memory_order_seq_cst))
 				return EAGAIN;
 			uint64_t tail = atomic_load_explicit(&r->tail, memory_order_seq_cst);
 			if ((tail & CT_RING_CLOSED) && (tail & RING_POS_MASK) <= pos)
@@ -299,11 +314,9 @@ static inline bool ec_has_waiters(ct_ring_ec *ec)
 	return atomic_load_explicit(&ec->waiters, memory_order_seq_cst) != 0;
 }
 
-/* After a successful put at position pos. */
-static void ring_after_put(ct_ring *r, uint64_t pos)
+/* ring_after_put once a waiter was seen: loads the waiters again. */
+static void ring_after_put_slow(ct_ring *r, uint64_t pos)
 {
-	/* Our publishing store before the waiters loads (see wait.h). */
-	ct__fence_light();
 	/* The item at pos may be what a parked consumer waits for. */
 	if (ec_has_waiters(&r->not_empty))
 		ec_notify_one(&r->not_empty);
@@ -323,23 +336,24 @@ static void ring_after_put(ct_ring *r, uint64_t pos)
 	}
 }
 
-/* After a successful get at position pos. */
-static void ring_after_get(ct_ring *r, uint64_t pos)
+/* ring_after_get once a waiter was seen: loads the waiters again. */
+static void ring_after_get_slow(ct_ring *r, uint64_t pos)
 {
-	/* Our freeing store before the waiters loads (see wait.h). */
-	ct__fence_light();
 	/* The slot we freed may be what a parked producer waits for. */
 	if (ec_has_waiters(&r->not_full))
 		ec_notify_one(&r->not_full);
 	if (!ec_has_waiters(&r->not_empty))
 		return;
 	uint64_t next = pos + 1;
-	/* seq_cst: pairs with close's OR (a closed ring we just drained
-	 * must release every parked consumer: they return EPIPE). */
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_seq_cst);
-	if ((tail & CT_RING_CLOSED) && (tail & RING_POS_MASK) <= next) {
-		ec_notify_all(&r->not_empty);
-		return;
+	/* seq_cst: pairs with close's store of `closed` and its OR (a closed
+	 * ring we just drained must release every parked consumer: they
+	 * return EPIPE). `closed` clear: close's own wake-all comes later. */
+	if (atomic_load_explicit(&r->closed, memory_order_seq_cst)) {
+		uint64_t tail = atomic_load_explicit(&r->tail, memory_order_seq_cst);
+		if ((tail & CT_RING_CLOSED) && (tail & RING_POS_MASK) <= next) {
+			ec_notify_all(&r->not_empty);
+			return;
+		}
 	}
 	/*
 	 * Baton: head moved onto a slot that may already hold an item (its
@@ -350,6 +364,29 @@ static void ring_after_get(ct_ring *r, uint64_t pos)
 	uint64_t seq = atomic_load_explicit(&r->cells[next & r->mask].seq, memory_order_seq_cst);
 	if (seq == seq_full_of(next))
 		ec_notify_one(&r->not_empty);
+}
+
+/*
+ * After a successful put / get at position pos. With nobody registered on
+ * either side (the common case) both are two loads, inline. Otherwise the
+ * _slow function runs the whole sequence, its loads again later ones:
+ * loads that read 0 here are the ones the _slow function begins with, so
+ * skipping it then is what it would have done.
+ */
+static RING_INLINE void ring_after_put(ct_ring *r, uint64_t pos)
+{
+	/* Our publishing store before the waiters loads (see wait.h). */
+	ct__fence_light();
+	if (ec_has_waiters(&r->not_empty) || ec_has_waiters(&r->not_full))
+		ring_after_put_slow(r, pos);
+}
+
+static RING_INLINE void ring_after_get(ct_ring *r, uint64_t pos)
+{
+	/* Our freeing store before the waiters loads (see wait.h). */
+	ct__fence_light();
+	if (ec_has_waiters(&r->not_full) || ec_has_waiters(&r->not_empty))
+		ring_after_get_slow(r, pos);
 }
 
 /* ---- blocking ---------------------------------------------------------- */
@@ -369,7 +406,8 @@ static int ring_once(ct_ring *r, enum ring_side side, void **item, uint64_t *pos
  * passes (ETIMEDOUT; CT_DEADLINE_NONE: never). For RING_PUT, *item is the
  * item to put. Notifies on success.
  */
-static int ring_wait(ct_ring *r, enum ring_side side, void **item, uint64_t deadline_ns)
+static RING_NOINLINE int ring_wait(ct_ring *r, enum ring_side side, void **item,
+				   uint64_t deadline_ns)
 {
 	ct_ring_ec *ec = side == RING_PUT ? &r->not_full : &r->not_empty;
 	uint64_t pos = 0;
@@ -437,6 +475,30 @@ done:
 	return rc;
 }
 
+/*
+ * put/get that may block: one try first, inline (the uncontended case:
+ * no spin state, no loop), then ring_wait, which tries again before it
+ * spins or parks. side is a constant at every call, so each caller keeps
+ * only its own half. timeout_ns as the _for calls (UINT64_MAX: none); the
+ * deadline is computed, with a clock read, only if the try fails.
+ */
+static RING_INLINE int ring_op(ct_ring *r, enum ring_side side, void **item, uint64_t timeout_ns)
+{
+	uint64_t pos;
+	int rc = ring_once(r, side, item, &pos, true);
+	if (rc == 0) {
+		if (side == RING_PUT)
+			ring_after_put(r, pos);
+		else
+			ring_after_get(r, pos);
+		return 0;
+	}
+	if (rc == EPIPE)
+		return EPIPE;
+	return ring_wait(r, side, item,
+			 timeout_ns == UINT64_MAX ? CT_DEADLINE_NONE : ct__deadline(timeout_ns));
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 int ct_ring_try_put(ct_ring *r, void *item)
@@ -450,7 +512,7 @@ int ct_ring_try_put(ct_ring *r, void *item)
 
 int ct_ring_put(ct_ring *r, void *item)
 {
-	return ring_wait(r, RING_PUT, &item, CT_DEADLINE_NONE);
+	return ring_op(r, RING_PUT, &item, UINT64_MAX);
 }
 
 int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns)
@@ -459,7 +521,7 @@ int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns)
 		int rc = ct_ring_try_put(r, item);
 		return rc == EAGAIN ? ETIMEDOUT : rc;
 	}
-	return ring_wait(r, RING_PUT, &item, ct__deadline(timeout_ns));
+	return ring_op(r, RING_PUT, &item, timeout_ns);
 }
 
 int ct_ring_try_get(ct_ring *r, void **item)
@@ -473,7 +535,7 @@ int ct_ring_try_get(ct_ring *r, void **item)
 
 int ct_ring_get(ct_ring *r, void **item)
 {
-	return ring_wait(r, RING_GET, item, CT_DEADLINE_NONE);
+	return ring_op(r, RING_GET, item, UINT64_MAX);
 }
 
 int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns)
@@ -482,7 +544,7 @@ int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns)
 		int rc = ct_ring_try_get(r, item);
 		return rc == EAGAIN ? ETIMEDOUT : rc;
 	}
-	return ring_wait(r, RING_GET, item, ct__deadline(timeout_ns));
+	return ring_op(r, RING_GET, item, timeout_ns);
 }
 
 void ct_ring_close(ct_ring *r)
@@ -490,6 +552,9 @@ void ct_ring_close(ct_ring *r)
 	/* seq_cst: after this no put can claim a position (their CAS
 	 * expects the flag clear), and every later re-check of a parker
 	 * sees the flag. Pairs with the tail loads in the once functions. */
+	/* seq_cst, before the OR: a get that reads `closed` set reads the
+	 * flag in tail too; one that reads it clear is woken below. */
+	atomic_store_explicit(&r->closed, 1, memory_order_seq_cst);
 	uint64_t old = atomic_fetch_or_explicit(&r->tail, CT_RING_CLOSED, memory_order_seq_cst);
 	if (old & CT_RING_CLOSED)
 		return;	/* the first close did the wakeups */

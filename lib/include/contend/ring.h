@@ -83,6 +83,13 @@
  * fails) and the final tail T is fixed. A get at position head returns
  * EPIPE only if the flag is set and head == T; if head < T the put of that
  * position has claimed it and will publish, so the get waits for it.
+ * Before the OR, close sets `closed`, a copy of the flag on the read-only
+ * cache line: consumers look there first and read `tail` (the producers'
+ * hot line) only once it is set, so a get that finds the ring empty, or
+ * that passes the baton, does not take tail's line from the producer.
+ * A get that reads `closed` clear comes before close's store in the total
+ * order, hence before close's wake-all: if it then parks, that wake
+ * reaches it; a drain that it skipped is close's own wake.
  *
  * Memory ordering. Every ring atomic is memory_order_seq_cst except each
  * operation's one slot store (publish or free), a release store. The
@@ -152,7 +159,7 @@
  * and put/get make no system call.
  *
  * Memory: sizeof(ct_ring) is 4 * CT_CACHE_LINE = 256 bytes (the read-only
- * fields, tail, head and the two eventcounts each on their own cache
+ * fields and `closed`, tail, head and the two eventcounts each on their own cache
  * line), plus CT_RING_SLOT_SIZE = 16 bytes per slot (seq + item), allocated
  * by ct_ring_init.
  */
@@ -189,7 +196,10 @@ typedef struct ct_ring {
 	/* Set by init, then only read. */
 	ct_ring_cell *cells;	/* mask + 1 slots */
 	uint64_t mask;		/* capacity - 1; capacity is a power of two */
-	char pad0[CT_CACHE_LINE - sizeof(ct_ring_cell *) - sizeof(uint64_t)];
+	/* 1 once closed (set by close before the flag in tail), read by gets
+	 * before they read tail: written once, so this line stays shared. */
+	ct_atomic_u32 closed;
+	char pad0[CT_CACHE_LINE - sizeof(ct_ring_cell *) - sizeof(uint64_t) - sizeof(uint32_t)];
 	/* Next position to put, | CT_RING_CLOSED once closed. Only grows:
 	 * producers CAS it +1 (never once the flag is set), close ORs the flag. */
 	ct_atomic_u64 tail;

@@ -259,6 +259,7 @@ run_check ring  3 safety fail BUG_SIG_NOCLEAR
 run_check ring  3 live   fail BUG_SIG_NOCLEAR
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_CLOSE_NOWAKE
 run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_NO_DRAIN_WAKE
+run_check ring  3 safety fail CLOSE=1 IPP=1 BUG_FLAG_LATE
 # event: NS setters (default 1) doing ROUNDS (default 2) of set, clear,
 # the last set staying; the other threads wait WAITS times (default 1);
 # TIMED=1: the first waiter uses ct_event_wait_for. See event.pml.

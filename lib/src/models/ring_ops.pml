@@ -34,7 +34,13 @@
  *   deadline check (ring.c:390) spin chooses "passed" or "not yet"; a
  *   ct__wait that timed out (futex.pml) means it has passed (`expired`).
  * - ct_ring_try_put / try_get / _for(0) are ring_*_once + ring_after_*:
- *   the first try of ring_wait followed by its `done:` path.
+ *   the first try of ring_wait followed by its `done:` path. ct_ring_put /
+ *   get / _for try once inline before ring_wait (ring_op): a failed try
+ *   writes nothing, so that is ring_wait's first try again.
+ * - ring_after_put / _get look at both waiters counts inline first and
+ *   run the sequence below only if one is non-zero: two loads that read 0
+ *   are the sequence's own first loads, so the early return is one of its
+ *   paths, and the model's loads (one step each) cover it.
  *
  * Inlines use the including proctype's parameter `me` and locals `pos`,
  * `pc` (bool), `rc`, `key`, `wret`, `item`, `timed` (bool), `expired`
@@ -61,6 +67,10 @@
  *                      (ring.c:493-494 dropped)
  *   BUG_NO_DRAIN_WAKE  ring_after_get does not wake everyone when it
  *                      drains a closed ring (ring.c:332-335 dropped)
+ *   BUG_FLAG_LATE      ct_ring_close sets r->closed after its wake-all
+ *                      instead of before its OR: a get that read it clear
+ *                      and skipped the drain wake, or parked, may come
+ *                      after that wake-all
  */
 #ifndef RING_OPS_PML
 #define RING_OPS_PML
@@ -94,6 +104,7 @@
 
 byte tail;		/* ct_ring.tail, position part */
 bool closed;		/* ct_ring.tail & CT_RING_CLOSED */
+bool cflag;		/* ct_ring.closed: set by close before its OR */
 byte head;		/* ct_ring.head */
 byte cseq[CAP];		/* cells[i].seq: 2p free for position p, 2p+1 holds its item */
 byte citem[CAP];	/* cells[i].item */
@@ -262,6 +273,9 @@ rw_try:		/* ring.c:384 / :411: rc = ring_once(...) (ring.c:352-357) */
 			fi
 		}
 	   :: rc == EAGAIN && cseq[pos % CAP] < 2 * pos + 1 ->	/* ring.c:204: diff < 0 */
+		if		/* ring_get_once: load r->closed */
+		:: atomic { !cflag -> RW_EAGAIN }	/* clear: EAGAIN, tail unread */
+		:: cflag ->
 		atomic {	/* ring.c:214: load tail */
 			if
 			:: closed && tail <= pos ->	/* ring.c:215-216: closed and drained */
@@ -272,6 +286,7 @@ rw_try:		/* ring.c:384 / :411: rc = ring_once(...) (ring.c:352-357) */
 			:: else -> RW_EAGAIN		/* ring.c:217 */
 			fi
 		}
+		fi
 	   :: rc == EAGAIN && cseq[pos % CAP] > 2 * pos + 1 ->
 		pos = head		/* ring.c:220: taken by another get: reload head */
 	   :: atomic {
@@ -379,6 +394,10 @@ rw_after_get:	/* ring.c:424-429: done, rc == 0: ring_after_get (ring.c:320-346) 
 	if			/* ring.c:327: load not_empty.waiters */
 	:: ecwait[NE] == 0			/* ring.c:328: return */
 	:: else ->
+		if		/* ring_after_get: load r->closed; set: load tail */
+		:: cflag -> skip
+		:: else -> goto rw_baton	/* clear: close's wake-all is to come */
+		fi;
 		if		/* ring.c:332: load tail; ring.c:333: closed and drained? */
 		:: closed && tail <= pos + 1 ->
 #ifndef BUG_NO_DRAIN_WAKE
@@ -388,6 +407,7 @@ rw_after_get:	/* ring.c:424-429: done, rc == 0: ring_after_get (ring.c:320-346) 
 			skip			/* BUG: nobody woken */
 #endif
 		:: else ->
+rw_baton:
 #ifndef BUG_NO_BATON
 			if	/* ring.c:343-344: load cells[pos + 1].seq == seq_full_of(pos + 1) */
 			:: SEQ_OWN((pos + 1) % CAP) == 2 * (pos + 1) + 1 ->
@@ -407,6 +427,9 @@ rw_out:		/* ring.c:431: return rc */
 /* ct_ring_close (ring.c:482-495) */
 inline ring_close()
 {
+#ifndef BUG_FLAG_LATE
+	cflag = true;				/* ct_ring_close: store r->closed = 1 */
+#endif
 	atomic { pc = closed; closed = true }	/* ring.c:487: fetch_or(&r->tail, CT_RING_CLOSED) */
 	if
 	:: pc					/* ring.c:488-489: already closed */
@@ -418,6 +441,9 @@ inline ring_close()
 		skip				/* BUG: nobody woken */
 #endif
 	fi;
+#ifdef BUG_FLAG_LATE
+	cflag = true;				/* BUG: r->closed set after the wake-all */
+#endif
 	pc = false
 }
 
