@@ -115,6 +115,7 @@ struct ctb_bench {
 	double ns_per_op;		/* wall ns per op in the last run, 0 = none */
 	double cpu_per_op;		/* worker CPU ns per op in the last run, 0 = none */
 	bool hung;			/* stopped by the watchdog: later runs are skipped */
+	uint64_t min_ops;		/* ops per run at least (0: as Google Benchmark asks) */
 };
 
 /* One worker thread. Fields marked (run) are reset by the driver per run. */
