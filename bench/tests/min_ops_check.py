@@ -20,6 +20,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_check import command  # noqa: E402  (meson's exe wrapper, if any)
+
 
 def main():
     if len(sys.argv) != 2:
@@ -30,7 +33,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         t0 = time.monotonic()
-        p = subprocess.run([exe, "--threads=1", "--place=none", "--duration=0.001",
+        p = subprocess.run(command(exe) + ["--threads=1", "--place=none", "--duration=0.001",
                             "--benchmark_repetitions=2", "--watchdog=20",
                             "--benchmark_filter=^%s$" % name,
                             "--benchmark_out=" + out, "--benchmark_out_format=json"],
