@@ -124,9 +124,11 @@ static int init_placed(struct ctb_team *t, char *err, size_t len)
 	bool bound = sub->pu >= 0 && ctb_cfg.bind_refused == 0 && sub->bind_err == 0;
 	int *pus = bound ? malloc(sizeof(int) * (size_t)(workers + 1)) : NULL;
 	if (bound && (pus == NULL || pl_plan(ctb_cfg.topo, t->bench->place, workers + 1, pus) != 0)) {
+		int why = pus == NULL ? ENOMEM : EINVAL;
 		free(pus);
-		snprintf(err, len, "%s: cannot plan %d workers' PUs", o->name, workers);
-		return ENOMEM;
+		snprintf(err, len, "%s: cannot plan %d workers' PUs: %s", o->name, workers,
+			 strerror(why));
+		return why;
 	}
 	int rc = bound ? pl_bind_self_set(ctb_cfg.topo, pus + 1, workers) : 0;
 	free(pus);

@@ -400,6 +400,29 @@ static int ring_once(ct_ring *r, enum ring_side side, void **item, uint64_t *pos
 				: ring_get_once(r, item, pos, check_closed);
 }
 
+/* After a successful operation of side at position pos. */
+static RING_INLINE void ring_after(ct_ring *r, enum ring_side side, uint64_t pos)
+{
+	if (side == RING_PUT)
+		ring_after_put(r, pos);
+	else
+		ring_after_get(r, pos);
+}
+
+/*
+ * One try and, on success, its notification: try_put / try_get, and the
+ * first step of every put / get. side is a constant at every call, so
+ * each caller keeps only its own half.
+ */
+static RING_INLINE int ring_try(ct_ring *r, enum ring_side side, void **item)
+{
+	uint64_t pos;
+	int rc = ring_once(r, side, item, &pos, true);
+	if (rc == 0)
+		ring_after(r, side, pos);
+	return rc;
+}
+
 /*
  * The blocking put/get: spin (bounded), then park on the side's eventcount
  * until the operation succeeds, the ring is closed (EPIPE) or deadline_ns
@@ -466,35 +489,22 @@ static RING_NOINLINE int ring_wait(ct_ring *r, enum ring_side side, void **item,
 			goto done;
 	}
 done:
-	if (rc == 0) {
-		if (side == RING_PUT)
-			ring_after_put(r, pos);
-		else
-			ring_after_get(r, pos);
-	}
+	if (rc == 0)
+		ring_after(r, side, pos);
 	return rc;
 }
 
 /*
  * put/get that may block: one try first, inline (the uncontended case:
  * no spin state, no loop), then ring_wait, which tries again before it
- * spins or parks. side is a constant at every call, so each caller keeps
- * only its own half. timeout_ns as the _for calls (UINT64_MAX: none); the
+ * spins or parks. timeout_ns as the _for calls (UINT64_MAX: none); the
  * deadline is computed, with a clock read, only if the try fails.
  */
 static RING_INLINE int ring_op(ct_ring *r, enum ring_side side, void **item, uint64_t timeout_ns)
 {
-	uint64_t pos;
-	int rc = ring_once(r, side, item, &pos, true);
-	if (rc == 0) {
-		if (side == RING_PUT)
-			ring_after_put(r, pos);
-		else
-			ring_after_get(r, pos);
-		return 0;
-	}
-	if (rc == EPIPE)
-		return EPIPE;
+	int rc = ring_try(r, side, item);
+	if (rc != EAGAIN)
+		return rc;
 	return ring_wait(r, side, item,
 			 timeout_ns == UINT64_MAX ? CT_DEADLINE_NONE : ct__deadline(timeout_ns));
 }
@@ -503,11 +513,7 @@ static RING_INLINE int ring_op(ct_ring *r, enum ring_side side, void **item, uin
 
 int ct_ring_try_put(ct_ring *r, void *item)
 {
-	uint64_t pos;
-	int rc = ring_put_once(r, item, &pos);
-	if (rc == 0)
-		ring_after_put(r, pos);
-	return rc;
+	return ring_try(r, RING_PUT, &item);
 }
 
 int ct_ring_put(ct_ring *r, void *item)
@@ -526,11 +532,7 @@ int ct_ring_put_for(ct_ring *r, void *item, uint64_t timeout_ns)
 
 int ct_ring_try_get(ct_ring *r, void **item)
 {
-	uint64_t pos;
-	int rc = ring_get_once(r, item, &pos, true);
-	if (rc == 0)
-		ring_after_get(r, pos);
-	return rc;
+	return ring_try(r, RING_GET, item);
 }
 
 int ct_ring_get(ct_ring *r, void **item)
@@ -549,12 +551,12 @@ int ct_ring_get_for(ct_ring *r, void **item, uint64_t timeout_ns)
 
 void ct_ring_close(ct_ring *r)
 {
-	/* seq_cst: after this no put can claim a position (their CAS
-	 * expects the flag clear), and every later re-check of a parker
-	 * sees the flag. Pairs with the tail loads in the once functions. */
 	/* seq_cst, before the OR: a get that reads `closed` set reads the
 	 * flag in tail too; one that reads it clear is woken below. */
 	atomic_store_explicit(&r->closed, 1, memory_order_seq_cst);
+	/* seq_cst: after this no put can claim a position (their CAS
+	 * expects the flag clear), and every later re-check of a parker
+	 * sees the flag. Pairs with the tail loads in the once functions. */
 	uint64_t old = atomic_fetch_or_explicit(&r->tail, CT_RING_CLOSED, memory_order_seq_cst);
 	if (old & CT_RING_CLOSED)
 		return;	/* the first close did the wakeups */
