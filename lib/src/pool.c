@@ -47,6 +47,9 @@
 #define CT_FUTURE_SPIN 400
 #endif
 
+/* One cache line on LP64 (pool.h): next and cnext share a word. */
+_Static_assert(sizeof(void *) != 8 || sizeof(ct_future) == 64, "ct_future is 64 bytes");
+
 /* Futures ct_pool_map keeps in flight (one allocation). */
 #define MAP_WINDOW 1024
 
@@ -679,9 +682,12 @@ int ct_pool_map(ct_pool *p, ct_task_fn fn, void *const args[], void *results[], 
 	if (n == 0)
 		return 0;
 	size_t window = n < MAP_WINDOW ? n : MAP_WINDOW;
-	ct_future *fs = ct__alloc(window * sizeof(ct_future));
-	if (fs == NULL)
+	/* Cache-line aligned: each future on a line of its own (LP64). */
+	char *block = ct__alloc(window * sizeof(ct_future) + CT_CACHE_LINE - 1);
+	if (block == NULL)
 		return ENOMEM;
+	ct_future *fs = (ct_future *)(((uintptr_t)block + CT_CACHE_LINE - 1) &
+				      ~(uintptr_t)(CT_CACHE_LINE - 1));
 	int rc = 0;
 	for (size_t base = 0; base < n && rc == 0; base += window) {
 		size_t m = n - base < window ? n - base : window;
@@ -697,7 +703,7 @@ int ct_pool_map(ct_pool *p, ct_task_fn fn, void *const args[], void *results[], 
 				rc = w;
 		}
 	}
-	ct__free(fs);
+	ct__free(block);
 	return rc;
 }
 
