@@ -203,6 +203,20 @@ class ConsoleTest(unittest.TestCase):
                                    r"[0-9.]+ ns +[0-9.]+ ns +\d+ .*ops_per_s=")
         self.assertIn("Run on (", p.stderr)
 
+    def test_pool_roundtrip_min_samples(self):
+        # A 0.01 s trial of gap-1000 round trips (~1.1 ms each) times ~9 of
+        # them; the row runs POOL_RT_SAMPLES at least, as contend-bench's.
+        sys.path.insert(0, os.path.join(HERE, ".."))
+        from contend.peers import pools
+        p = run(["--threads=1", "--place=none", "--duration=0.01",
+                 "--benchmark_filter=^pool/cpython_pool/roundtrip/gap_us:1000/",
+                 "--benchmark_format=json"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = json.loads(p.stdout)["benchmarks"]
+        self.assertEqual(len(rows), 1)
+        self.assertGreaterEqual(rows[0]["iterations"], pools.POOL_RT_SAMPLES)
+        self.assertGreaterEqual(pools.POOL_RT_SAMPLES, 100)
+
 
 class ErrorTest(unittest.TestCase):
     def test_checksum_mismatch_is_an_error(self):

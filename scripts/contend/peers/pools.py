@@ -21,6 +21,10 @@ POOL_WORK_NS = (100, 1000, 10000)
 POOL_WINDOW = 1024          # futures in flight (empty, work_ns)
 POOL_AC_TASKS = 64
 POOL_FIB_N = 18
+# Round trips per trial at least, whatever the duration (bench/wl_pool.c's
+# RT_SAMPLES, through its ctb_bench min_ops): a short trial of a gap-1000
+# row would otherwise time a handful of round trips.
+POOL_RT_SAMPLES = 200
 POOL_NO_NESTED = ("unsupported: a ThreadPoolExecutor worker waiting for a future blocks "
                   "its thread: tasks that wait for tasks deadlock once every worker waits")
 
@@ -29,10 +33,10 @@ def _pool_noop(x=None):
     return x
 
 
-def _pool_trial(w, duration, step):
+def _pool_trial(w, duration, step, min_ops=0):
     """One trial: step(ex, samples) runs ops on a fresh executor until the
-    window ends and returns how many; the process's CPU and context switches
-    replace the team's."""
+    window ends (and at least min_ops have run) and returns how many; the
+    process's CPU and context switches replace the team's."""
     stop = threading.Event()
 
     def job():
@@ -42,7 +46,7 @@ def _pool_trial(w, duration, step):
         now = time.perf_counter_ns
         ops, t_first = 0, now()
         try:
-            while not stop.is_set():
+            while not stop.is_set() or ops < min_ops:
                 ops += step(ex, samples)
         finally:
             ex.shutdown(wait=True)
@@ -99,7 +103,7 @@ def wl_pool_roundtrip(w, duration, gap_us):
         samples.append(time.perf_counter_ns() - t)
         return 1
 
-    return _pool_trial(w, duration, step)
+    return _pool_trial(w, duration, step, min_ops=POOL_RT_SAMPLES)
 
 
 def wl_pool_forkjoin(w, duration):
