@@ -161,6 +161,19 @@ class FakeSweepTest(unittest.TestCase):
         self.assertEqual(rc, 1, err)
         self.assertIn("failed benchmarks: 1 of contend and the harness (exit status 1), 0 of peers",
                       out)
+        # Benchmarks, not repetitions: 3 error entries are one failed
+        # benchmark, as report.md counts them.
+        shutil.rmtree(self.out)
+        os.makedirs(self.out)
+        rc, out, err = self.fake("--repetitions", "3", env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("failed benchmarks: 1 of contend and the harness (exit status 1), 0 of peers",
+                      out)
+        (d,) = run_dirs(self.out)
+        st = {s["name"]: s for s in self.load_meta(d)["steps"]}
+        self.assertEqual((st["mutex"]["errors"], st["mutex"]["peer_errors"]), (1, 0))
+        with open(os.path.join(d, "report.md")) as f:
+            self.assertRegex(f.read(), r"benchmarks in \d+ result files; 1 failed\.")
 
     def interrupt_and_resume(self, sig):
         e = dict(os.environ, FAKE_BENCH_SLEEP="0.08")
