@@ -7,7 +7,11 @@ prints, as a markdown table, every performance target of
 docs/performance.md: contend's primitive against its peer *in that same
 run*, same placement (default compact), as the ratio of the medians over
 the run's repetitions. Thread counts are the run's PUs, 2x and 4x PUs.
-Then, for each row, the contend-bench filter that measures exactly it.
+Then blocking against spinning: for ct_queue and ct_ring, `mode:block`
+against the same primitive's `mode:try` (ops/s >= 0.9x, lower cpu/op)
+over every pc shape, capacity, thread count and placement of the run
+(whatever --place says). Then, for each row of the first table, the
+contend-bench filter that measures exactly it.
 
 Ratios: time and latency rows are contend / peer (below 1: contend
 faster); ops/s rows are contend / peer (above 1: contend faster); p99 and
@@ -17,8 +21,10 @@ no result (it failed or was not built) says so.
 Exit status: 0 table printed (whether targets are met or not); 2 bad
 usage or an unusable run folder. Standard library only.
 """
+import math
 import operator
 import os
+import re
 import statistics
 import sys
 
@@ -219,12 +225,75 @@ def build(run, place):
     return t, [esc(r[6]) for r in t.rows]
 
 
+BLOCK_TRY = re.compile(r"^(?:queue|ring)/(ct_queue|ct_ring)/(pc:\d+x\d+)/cap:(\d+)/"
+                       r"mode:(block|try)/threads:(\d+)/place:(.+)$")
+BLOCK_TRY_MIN = 0.9
+
+
+def block_vs_try(run):
+    """{primitive: summary} over the cells (pc shape, capacity, threads,
+    placement) where both modes of the primitive have a result: n, met
+    (block >= BLOCK_TRY_MIN x try ops/s), cpu (block's cpu/op lower),
+    geomean (block / try), worst ((ratio, cell))."""
+    cells = {}
+    for key, inst in run.instances.items():
+        m = BLOCK_TRY.match(key)
+        ops = inst.values("ops_per_s") if m else []
+        if not ops:
+            continue
+        cpu = inst.values("cpu_per_op_ns")
+        cell = (m.group(1), m.group(2), int(m.group(3)), int(m.group(5)), m.group(6))
+        cells.setdefault(cell, {})[m.group(4)] = (statistics.median(ops),
+                                                  statistics.median(cpu) if cpu else None)
+    out = {}
+    for cell in sorted(cells):
+        modes = cells[cell]
+        if "block" not in modes or "try" not in modes:
+            continue
+        (bo, bc), (to, tc) = modes["block"], modes["try"]
+        if bo <= 0 or to <= 0:
+            continue
+        r = bo / to
+        s = out.setdefault(cell[0], {"n": 0, "met": 0, "cpu": 0, "logs": [], "worst": None})
+        s["n"] += 1
+        s["met"] += r >= BLOCK_TRY_MIN
+        s["cpu"] += bc is not None and tc is not None and bc < tc
+        s["logs"].append(math.log(r))
+        if s["worst"] is None or r < s["worst"][0]:
+            s["worst"] = (r, cell)
+    for s in out.values():
+        s["geomean"] = math.exp(sum(s["logs"]) / len(s["logs"]))
+    return out
+
+
+def render_block_vs_try(run):
+    out = ["Blocking against spinning: `mode:block` ops/s ≥ %.1f× the same primitive's "
+           "`mode:try`, with lower cpu/op; every pc shape, capacity, thread count and "
+           "placement of the run (medians of its repetitions):" % BLOCK_TRY_MIN, ""]
+    out.append("| primitive | cells block ≥ %.1f× try | cells with lower cpu/op | "
+               "geometric mean block ÷ try | worst cell |" % BLOCK_TRY_MIN)
+    out.append("|---|---|---|---|---|")
+    bt = block_vs_try(run)
+    for prim in ("ct_queue", "ct_ring"):
+        s = bt.get(prim)
+        if s is None:
+            out.append("| %s | no result (no cell with both modes) | | | |" % prim)
+            continue
+        r, (_, pc, cap, n, place) = s["worst"]
+        out.append("| %s | %d / %d | %d / %d | %s× | %s× (%s cap %d, %d threads, %s) |"
+                   % (prim, s["met"], s["n"], s["cpu"], s["n"], fmt(s["geomean"]), fmt(r),
+                      pc, cap, n, place))
+    return out
+
+
 def render(run, place, t, filters):
     out = []
     out.append("| primitive | workload | target | measured | note | met |")
     out.append("|---|---|---|---|---|---|")
     for r in t.rows:
         out.append("| %s | %s | %s | %s | %s | %s |" % r[:6])
+    out.append("")
+    out.extend(render_block_vs_try(run))
     out.append("")
     threads = sorted({1, 2} | {(run.pus or 1) * m for m in (1, 2, 4)})
     out.append("Reproduce a row (same machine, one run, medians of 5 repetitions):")

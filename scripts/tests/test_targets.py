@@ -7,10 +7,14 @@ row): ct_mutex / pthread_mutex at cs_ns:50 = 230/210, ct_mutex / ck_mcs at
 ct_queue / cpython_queue = 7.5. What the fixture lacks (4 threads,
 rmutex, event, ring, shim) must read 'no result', never a number.
 """
+import json
 import os
+import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +77,41 @@ class TargetsTest(unittest.TestCase):
             self.assertEqual(r[5], "n/a", wl)
         r = row(self.out, "cs_ns:0, 2 threads: ops/s, p99, cpu/op vs pthread_mutex")
         self.assertIn("no result", r[3])
+
+    def test_block_vs_try_without_try_rows(self):
+        # The fixture has mode:block rows only: said, not guessed.
+        self.assertIn("| ct_queue | no result (no cell with both modes) |", self.out)
+        self.assertIn("| ct_ring | no result (no cell with both modes) |", self.out)
+
+    def test_block_vs_try(self):
+        # A run with ct_ring block and try rows whose ratios are known:
+        # pc:1x1 cap 1 at 2 threads 0.5x (cpu higher), pc:2x2 cap 16 at 4
+        # threads 1.0x (cpu lower), a block row without its try (ignored).
+        sys.path.insert(0, HERE)
+        import make_fixtures as mf
+        rng = random.Random(1)
+        rows, fam = [], 0
+        for pc, cap, n, place, mode, ops, cpu in (
+                ("1x1", 1, 2, "compact", "block", 1e6, 500.0),
+                ("1x1", 1, 2, "compact", "try", 2e6, 400.0),
+                ("2x2", 16, 4, "none", "block", 3e6, 100.0),
+                ("2x2", 16, 4, "none", "try", 3e6, 200.0),
+                ("4x4", 16, 8, "none", "block", 9e6, 10.0)):
+            name = "ring/ct_ring/pc:%s/cap:%d/mode:%s/threads:%d/place:%s" % (
+                pc, cap, mode, n, place)
+            rows += [mf.row(name, fam, 0, 3, k, ops, rng,
+                            extra={"ops_per_s": ops, "cpu_per_op_ns": cpu}) for k in range(3)]
+            fam += 1
+        with tempfile.TemporaryDirectory() as d:
+            run = os.path.join(d, "run")
+            shutil.copytree(RUN, run)
+            with open(os.path.join(run, "gb", "ring.json"), "w") as f:
+                json.dump({"context": mf.CONTEXT, "benchmarks": rows}, f)
+            rc, out, err = targets(run)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("| ct_ring | 1 / 2 | 1 / 2 | 0.71× | 0.50× (pc:1x1 cap 1, 2 threads, "
+                      "compact) |", out)
+        self.assertIn("| ct_queue | no result (no cell with both modes) |", out)
 
     def test_filters_listed(self):
         self.assertIn("`^mutex/(ct\\|pthread)_mutex/cs_ns:50/threads:2/place:compact$`",
