@@ -1,6 +1,7 @@
 /*
- * pool.c — ct_pool: worker threads, a locked FIFO of the callers' futures,
- * spin-then-futex parking, futures with helping waits, completions.
+ * pool.c — ct_pool: worker threads, a lock-free inbox of the callers'
+ * futures drained into a locked FIFO, spin-then-futex parking, futures
+ * with helping waits, completions.
  * The protocols and their guarantees are in contend/pool.h.
  */
 #ifndef _GNU_SOURCE
@@ -17,7 +18,7 @@
 #include "wait.h"
 
 /*
- * Probes of `pending` by the idle worker that holds the spinning role
+ * Probes of the queue (has_work) by the idle worker that holds the spinning role
  * before it parks. Each is one relaxed load plus a pause (~10 ns on the
  * reference VM): ~40 us, longer than a futex wake-up there (~20 us round
  * trip), so a stream of submits finds a worker awake and pays no wake.
@@ -61,6 +62,7 @@ enum {
 	F_MASK = CT_FUTURE_STATE_MASK,
 	F_WAITERS = CT_FUTURE_WAITERS,
 	F_WAKING = CT_FUTURE_WAKING,
+	F_SOLE = CT_FUTURE_SOLE,
 };
 
 /* The pool whose worker the calling thread is (NULL: not a worker). */
@@ -184,6 +186,16 @@ static void run(ct_future *f)
 	finish(f, f->fn(f->arg), F_DONE);
 }
 
+static void unlink_taken(ct_future *f, bool sole);
+
+/* Runs a future its waiter took while it was still queued: out of the
+ * queue first, so that workers do not find it there meanwhile. */
+static void run_taken(ct_future *f, bool sole)
+{
+	unlink_taken(f, sole);
+	run(f);
+}
+
 /* ---- the queue (under p->lock) ----------------------------------------- */
 
 static void unlink_locked(ct_pool *p, ct_future *f)
@@ -196,51 +208,162 @@ static void unlink_locked(ct_pool *p, ct_future *f)
 		f->next->prev = f->prev;
 	else
 		p->tail = f->prev;
-	/* A load and a store, not an RMW: every write of pending is under
-	 * p->lock, which orders them (one locked instruction less per task).
-	 * Relaxed: part of the park handshake only when incrementing (submit's
-	 * seq_cst RMW); a decrement can make no worker miss a task. */
-	atomic_store_explicit(&p->pending,
-			      atomic_load_explicit(&p->pending, memory_order_relaxed) - 1,
+	f->linked = 0;
+	/* A load and a store, not an RMW: every write of queued is under
+	 * p->lock. Relaxed: a decrement can make no worker miss a task (the
+	 * increments that matter are drain()'s seq_cst store). */
+	atomic_store_explicit(&p->queued,
+			      atomic_load_explicit(&p->queued, memory_order_relaxed) - 1,
 			      memory_order_relaxed);
 }
 
-/* Takes the oldest queued future and marks it RUNNING; NULL if none. */
+/* The inbox's flag: the pool is shut, submits fail. */
+#define INBOX_CLOSED ((uintptr_t)1)
+
+/* Relaxed peek: anything submitted and not yet taken (in the inbox or the
+ * FIFO)? A stale false is harmless where it is used (below). */
+static bool has_work(ct_pool *p)
+{
+	return (atomic_load_explicit(&p->inbox, memory_order_relaxed) & ~INBOX_CLOSED) != 0 ||
+	       atomic_load_explicit(&p->queued, memory_order_relaxed) != 0;
+}
+
+/*
+ * As has_work, seq_cst: the loads that decide to park or to exit (idle,
+ * worker_main). The inbox first: a future moves from the inbox to the FIFO
+ * (drain), so one read after the other cannot miss one that stays put.
+ */
+static bool has_work_sc(ct_pool *p)
+{
+	return (atomic_load_explicit(&p->inbox, memory_order_seq_cst) & ~INBOX_CLOSED) != 0 ||
+	       atomic_load_explicit(&p->queued, memory_order_seq_cst) != 0;
+}
+
+/*
+ * Moves the inbox's futures to the end of the FIFO, oldest first (under
+ * p->lock). Every locked look at the queue (pop, claim, cancel,
+ * shutdown) drains first, so a PENDING future is in the FIFO then.
+ */
+static void drain(ct_pool *p)
+{
+	uintptr_t top = atomic_load_explicit(&p->inbox, memory_order_relaxed);
+	if ((top & ~INBOX_CLOSED) == 0)
+		return;
+	/* seq_cst: acquire for the futures' fields (the submits' release);
+	 * sequentially consistent with the re-check of an idle worker, which
+	 * reads the inbox before queued (has_work_sc). Keeps the flag. The
+	 * inbox may empty meanwhile (a waiter took its sole future back,
+	 * unlink_taken()). */
+	do {
+		if ((top & ~INBOX_CLOSED) == 0)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&p->inbox, &top, top & INBOX_CLOSED,
+							memory_order_seq_cst, memory_order_relaxed));
+	/* The stack is newest first: reverse it into prev/next links. */
+	ct_future *f = (ct_future *)(top & ~INBOX_CLOSED), *newer = NULL, *newest = f;
+	uint32_t n = 0;
+	while (f != NULL) {
+		ct_future *older = f->next;
+		f->next = newer;
+		f->prev = older;
+		f->linked = 1;
+		newer = f;
+		f = older;
+		n++;
+	}
+	/* newer: the oldest */
+	newer->prev = p->tail;
+	if (p->tail != NULL)
+		p->tail->next = newer;
+	else
+		p->head = newer;
+	p->tail = newest;
+	/*
+	 * seq_cst: an idle worker whose re-check read the inbox after the
+	 * exchange above and queued before this store parks; this worker
+	 * then sees the futures it moved (its own store) and, after its
+	 * take, passes a wake on (worker_main) with seq_cst loads of the
+	 * handshake that see that worker's announce (store buffering;
+	 * pool.pml, BUG_RECHECK_INBOX for the re-check's side). rl_pool
+	 * passes with this store relaxed alone: kept, docs/reliability.md.
+	 */
+	atomic_store_explicit(&p->queued, atomic_load_explicit(&p->queued, memory_order_relaxed) + n,
+			      memory_order_seq_cst);
+}
+
+/*
+ * Moves f from PENDING to `to` (RUNNING: the caller runs it; CANCELLED |
+ * WAKING: the caller cancels it), keeping the WAITERS bit: true if the
+ * caller won. The one transition out of PENDING, so a task is run or
+ * cancelled once, whoever races (workers, waiters, cancel, shutdown).
+ * Acquire: a waiter that wins runs fn(arg), written before the submit's
+ * release store of PENDING.
+ */
+static bool take(ct_future *f, uint32_t to)
+{
+	uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+	while ((s & F_MASK) == F_PENDING) {
+		if (atomic_compare_exchange_weak_explicit(&f->state, &s, (s & F_WAITERS) | to,
+							  memory_order_acquire, memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Takes the oldest queued future that nobody has taken yet and marks it
+ * RUNNING; NULL if none. Futures taken meanwhile by a waiter (which then
+ * runs them) are unlinked and left alone.
+ */
 static ct_future *pop(ct_pool *p)
 {
 	/* Relaxed peek: an empty queue is common for idle workers and
 	 * helpers; a task queued right after is seen on the next look. */
-	if (atomic_load_explicit(&p->pending, memory_order_relaxed) == 0)
+	if (!has_work(p))
 		return NULL;
 	lock(&p->lock);
-	ct_future *f = p->head;
-	if (f != NULL) {
+	ct_future *f;
+	for (;;) {
+		if (p->head == NULL)
+			drain(p);
+		f = p->head;
+		if (f == NULL)
+			break;
 		unlink_locked(p, f);
-		/* Relaxed RMW: keeps a waiter's WAITERS bit; the lock orders
-		 * it against cancel, the final store publishes the rest. */
-		atomic_fetch_or_explicit(&f->state, F_RUNNING, memory_order_relaxed);
+		/* f's waiter may have taken it: then it runs it, and f is
+		 * not touched after the unlock (its waiter waits for the
+		 * lock before f can be final, unlink_taken()). */
+		if (take(f, F_RUNNING))
+			break;
 	}
 	unlock(&p->lock);
 	return f;
 }
 
 /*
- * Takes f out of the queue if it is still queued (marks it RUNNING):
- * true if the caller now runs it.
+ * Waits until f, which the caller took (take), is out of the queue: in
+ * the inbox still, in the FIFO, or unlinked already by a worker that
+ * found it taken. Before f becomes final: a final future may be reused.
+ * sole: f was pushed onto an empty inbox (F_SOLE); if it is still the
+ * inbox's top, it is all the inbox holds, and one CAS takes it out
+ * without the lock (submit-then-wait: the submitter's own lines only).
+ * No ABA: f, taken and not final, cannot be pushed again meanwhile.
  */
-static bool claim(ct_future *f)
+static void unlink_taken(ct_future *f, bool sole)
 {
 	ct_pool *p = f->pool;
-	bool mine = false;
+	uintptr_t top = (uintptr_t)f;
+	/* Relaxed: f's fields are the caller's already (take's acquire);
+	 * the inbox only loses a task nobody else may run. */
+	if (sole && atomic_compare_exchange_strong_explicit(&p->inbox, &top, 0, memory_order_relaxed,
+							    memory_order_relaxed))
+		return;
 	lock(&p->lock);
-	/* Under the lock: PENDING means still linked in p's queue. */
-	if ((atomic_load_explicit(&f->state, memory_order_relaxed) & F_MASK) == F_PENDING) {
+	if (!f->linked)
+		drain(p);	/* in the inbox, or unlinked by a worker */
+	if (f->linked)
 		unlink_locked(p, f);
-		atomic_fetch_or_explicit(&f->state, F_RUNNING, memory_order_relaxed);
-		mine = true;
-	}
 	unlock(&p->lock);
-	return mine;
 }
 
 /* Wakes one parked idle worker (n = 1) or all. */
@@ -248,14 +371,14 @@ static void wake_workers(ct_pool *p, int32_t n)
 {
 	/* Relaxed (was release; rl_pool passes either way): wake_seq only
 	 * breaks a park. The queue is read under p->lock, the park decision
-	 * is the pending/sleepers handshake, and a bump after a worker read
+	 * is the push/sleepers handshake, and a bump after a worker read
 	 * wake_seq fails its futex compare (the kernel orders that). */
 	atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_relaxed);
 	ct__wake(&p->wake_seq, n);
 }
 
 /*
- * Called after pending was incremented (submit) or after a worker took a
+ * Called after a submit's push or after a worker took a
  * task and saw more queued: wakes one parked worker unless a worker is
  * spinning (it takes the task) or a wake is already on its way (`waking`:
  * the woken worker clears it and, once it has taken a task, calls this
@@ -281,8 +404,8 @@ static void maybe_wake(ct_pool *p)
 /* ---- workers ------------------------------------------------------------ */
 
 /* seq_cst: read after a task may have been queued (worker_main's exit
- * check, idle's re-check): pending's increment happens before shut's
- * store (the lock), so this must be at least acquire. rl_pool does not
+ * check, idle's re-check): shutdown drains the inbox into the FIFO
+ * before it stores shut, so this must be at least acquire. rl_pool does not
  * fail relaxed (docs/reliability.md). */
 static bool is_shut(const ct_pool *p)
 {
@@ -308,11 +431,11 @@ static void idle(ct_pool *p, bool one_cpu)
 				sched_yield();
 			else
 				ct__cpu_relax();
-			found = atomic_load_explicit(&p->pending, memory_order_relaxed) != 0 ||
+			found = has_work(p) ||
 				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
 		}
 		/* seq_cst: a submit that read spinning == 1 did not wake
-		 * anyone; its increment of pending is then ordered before
+		 * anyone; its push is then ordered before
 		 * this store, so the re-check below sees it. (Relaxed:
 		 * rl_pool deadlocks, submit_park.) */
 		atomic_store_explicit(&p->spinning, 0, memory_order_seq_cst);
@@ -323,7 +446,7 @@ static void idle(ct_pool *p, bool one_cpu)
 	 * Relaxed (was acquire): wake_seq publishes nothing (wake_workers). */
 	uint32_t seq = atomic_load_explicit(&p->wake_seq, memory_order_relaxed);
 	/* seq_cst announce, then seq_cst re-check: with the submit's seq_cst
-	 * increment of pending and load of sleepers, one of the two sees
+	 * push and load of sleepers, one of the two sees
 	 * the other (store buffering). The announce relaxed: rl_pool
 	 * deadlocks (POOL_SLEEP_SC); the re-check loads pass relaxed one at
 	 * a time (the wake_seq futex compare covers one alone), kept. */
@@ -332,7 +455,7 @@ static void idle(ct_pool *p, bool one_cpu)
 	 * decided from a count that included a worker gone since, and the
 	 * worker it was meant for may be this one, announced after the wake
 	 * was sent. The clear below then lets the next submit wake again. */
-	if (atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0 && !is_shut(p) &&
+	if (!has_work_sc(p) && !is_shut(p) &&
 	    atomic_load_explicit(&p->waking, memory_order_seq_cst) == 0)
 		ct__wait(&p->wake_seq, seq, CT_DEADLINE_NONE);
 	atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
@@ -340,7 +463,7 @@ static void idle(ct_pool *p, bool one_cpu)
 	 * Every announced worker clears the token on its way out, woken or
 	 * not, so a token never outlives the sleepers it was meant for.
 	 * seq_cst: a submit that saw waking == 1 did not wake anyone; its
-	 * increment of pending is ordered before this store, so this
+	 * push is ordered before this store, so this
 	 * worker's next take (or its next idle re-check) sees that task, and
 	 * a take that leaves more queued passes a wake on (worker_main).
 	 * rl_pool passes with it relaxed alone (docs/reliability.md).
@@ -365,15 +488,15 @@ static void *worker_main(void *arg)
 			/* More queued: pass a wake on (see maybe_wake). seq_cst:
 			 * the waking store-buffer pattern (idle()); rl_pool
 			 * passes with it relaxed alone. */
-			if (atomic_load_explicit(&p->pending, memory_order_seq_cst) != 0)
+			if (has_work_sc(p))
 				maybe_wake(p);
 			run(f);
 			continue;
 		}
-		/* Shut down and nothing queued (pending read after shut:
+		/* Shut down and nothing queued (the queue read after shut:
 		 * submits after shut fail, so nothing can come). seq_cst
 		 * as is_shut; rl_pool passes with it relaxed alone. */
-		if (is_shut(p) && atomic_load_explicit(&p->pending, memory_order_seq_cst) == 0)
+		if (is_shut(p) && !has_work_sc(p))
 			break;
 		idle(p, one_cpu);
 	}
@@ -416,7 +539,8 @@ int ct_pool_init(ct_pool *p, unsigned workers)
 		workers = CT_POOL_MAX_WORKERS;
 	ct_mutex_init(&p->lock);
 	p->head = p->tail = NULL;
-	atomic_init(&p->pending, 0);
+	atomic_init(&p->inbox, 0);
+	atomic_init(&p->queued, 0);
 	atomic_init(&p->shut, 0);
 	atomic_init(&p->spinning, 0);
 	atomic_init(&p->sleepers, 0);
@@ -449,6 +573,11 @@ int ct_pool_init(ct_pool *p, unsigned workers)
 void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
 {
 	lock(&p->lock);
+	/* Close the inbox (later submits see the flag and fail), then move
+	 * what it holds to the FIFO before shut is set: a worker that reads
+	 * shut then sees those futures (seq_cst, drain's store of queued). */
+	atomic_fetch_or_explicit(&p->inbox, INBOX_CLOSED, memory_order_seq_cst);
+	drain(p);
 	/* seq_cst: read by idle workers' re-check and exit check (see
 	 * idle(), is_shut); rl_pool passes with it relaxed alone (the lock
 	 * and the wake_seq bump below order it for a parked worker). */
@@ -457,8 +586,9 @@ void ct_pool_shutdown(ct_pool *p, bool wait, bool cancel_pending)
 		while (p->head != NULL) {
 			ct_future *f = p->head;
 			unlink_locked(p, f);
-			/* Under the pool lock: no worker can take it now. */
-			finish(f, NULL, F_CANCELLED);
+			/* Unless a waiter took it (it runs it): cancel. */
+			if (take(f, F_CANCELLED | F_WAKING))
+				finish(f, NULL, F_CANCELLED);
 		}
 	}
 	unlock(&p->lock);
@@ -497,25 +627,22 @@ static int submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
 	f->arg = arg;
 	f->result = NULL;
 	f->pool = p;
-	f->next = NULL;
-	/* Relaxed: published by the unlock below. */
+	f->linked = 0;
+	/* Relaxed: not done, also when this returns EPIPE (pool.h). */
 	atomic_store_explicit(&f->state, F_PENDING, memory_order_relaxed);
-	lock(&p->lock);
-	if (atomic_load_explicit(&p->shut, memory_order_relaxed)) {
-		unlock(&p->lock);
-		return EPIPE;
-	}
-	f->prev = p->tail;
-	if (p->tail != NULL)
-		p->tail->next = f;
-	else
-		p->head = f;
-	p->tail = f;
-	/* seq_cst: the submit side of the park handshake (see idle()).
-	 * rl_pool passes with it relaxed alone (its partner, the sleepers
-	 * announce, is caught): kept, docs/reliability.md. */
-	atomic_fetch_add_explicit(&p->pending, 1, memory_order_seq_cst);
-	unlock(&p->lock);
+	uintptr_t top = atomic_load_explicit(&p->inbox, memory_order_relaxed);
+	do {
+		if (top & INBOX_CLOSED)
+			return EPIPE;
+		f->next = (ct_future *)top;
+		/* Release: fn and arg, for a waiter that takes f (take());
+		 * the workers get them through the push below. */
+		atomic_store_explicit(&f->state, top == 0 ? F_PENDING | F_SOLE : F_PENDING,
+				      memory_order_release);
+		/* seq_cst: the submit side of the park handshake (see idle());
+		 * release for f's fields (drain's acquire). */
+	} while (!atomic_compare_exchange_weak_explicit(&p->inbox, &top, (uintptr_t)f,
+							memory_order_seq_cst, memory_order_relaxed));
 	maybe_wake(p);
 	return 0;
 }
@@ -567,13 +694,16 @@ bool ct_future_cancel(ct_future *f)
 	ct_pool *p = f->pool;
 	bool cancelled = false;
 	lock(&p->lock);
-	/* Under the lock: PENDING means still linked in p's queue. */
-	s = atomic_load_explicit(&f->state, memory_order_relaxed);
-	if ((s & F_MASK) == F_PENDING) {
+	drain(p);
+	/* Under the lock, drained: a future still PENDING is in the FIFO
+	 * (a worker that unlinks a future takes it first, or finds it
+	 * taken). CANCELLED | WAKING until final: a waiter does not return
+	 * (and free f) while it is still linked. */
+	if (take(f, F_CANCELLED | F_WAKING)) {
 		unlink_locked(p, f);
 		finish(f, NULL, F_CANCELLED);
 		cancelled = true;
-	} else if ((s & F_MASK) == F_CANCELLED) {
+	} else if ((atomic_load_explicit(&f->state, memory_order_relaxed) & F_MASK) == F_CANCELLED) {
 		cancelled = true;	/* a shutdown cancelled it meanwhile */
 	}
 	unlock(&p->lock);
@@ -600,8 +730,8 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 	/* Still queued: run it here rather than wait for a worker to get to
 	 * it (work inlining; any waiter, worker or not). Untimed waits only:
 	 * a timed wait cannot bound the task's length. */
-	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && claim(f)) {
-		run(f);
+	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && take(f, F_RUNNING)) {
+		run_taken(f, (s & F_SOLE) != 0);
 		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	}
 	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;
@@ -634,8 +764,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 					s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 					if ((s & F_MASK) >= F_DONE)
 						break;
-					if (helper != NULL &&
-					    atomic_load_explicit(&helper->pending, memory_order_relaxed))
+					if (helper != NULL && has_work(helper))
 						break;
 				}
 				spin_slot_give();

@@ -189,7 +189,7 @@ static void test_shutdown(void)
 		ct_event_init(&go);
 		CHECK_EQ(ct_pool_init(&p, 1), 0);
 		CHECK_EQ(ct_pool_submit(&p, &blocker, block_task, &go), 0);
-		while (atomic_load(&blocker.state) == CT_FUTURE_PENDING)
+		while ((atomic_load(&blocker.state) & CT_FUTURE_STATE_MASK) == CT_FUTURE_PENDING)
 			test_sleep_ns(100000);	/* started */
 		atomic_store(&ran, 0);
 		for (int i = 0; i < 10; i++)
@@ -349,7 +349,7 @@ static void test_stuck_worker_and_inlining(void)
 	ct_event_init(&go);
 	CHECK_EQ(ct_pool_init(&p, 1), 0);
 	CHECK_EQ(ct_pool_submit(&p, &blocker, block_task, &go), 0);
-	while (atomic_load(&blocker.state) == CT_FUTURE_PENDING)
+	while ((atomic_load(&blocker.state) & CT_FUTURE_STATE_MASK) == CT_FUTURE_PENDING)
 		test_sleep_ns(100000);
 	CHECK_EQ(ct_pool_submit(&p, &f, whoami, NULL), 0);
 	void *r = NULL;

@@ -80,36 +80,54 @@
  *
  * Implementation notes
  * ====================
- * Queue: a doubly linked list of the callers' futures (`prev`/`next`)
- * under one ct_mutex, so cancel unlinks a queued future in O(1) and the
- * pool never touches a cancelled future again. `pending` counts queued
- * futures; it is written under the lock and read without it by idle
- * workers and by the park handshake.
+ * Queue: two parts, both made of the callers' futures. A submit pushes
+ * its future onto the inbox, a lock-free stack (`next`; one CAS on a
+ * cache line of its own, the shutdown flag in its low bit), and takes no
+ * lock: a stream of submits no longer meets the workers on the pool
+ * lock. Under the pool lock (a ct_mutex) a worker whose FIFO is empty
+ * drains the inbox with one exchange and links its futures, oldest
+ * first, at the end of a doubly linked FIFO (`prev`/`next`); `queued`
+ * counts them. Every locked look at the queue (pop, cancel, a waiter
+ * taking its future back, shutdown) drains first, so tasks start in
+ * submission order and cancel unlinks a queued future in O(1); the pool
+ * never touches a cancelled future again.
+ *
+ * Taking a task: the one move out of PENDING is a CAS on the future's
+ * state (to RUNNING for a worker or a waiter, to CANCELLED for cancel and
+ * shutdown), so a task is run or cancelled once whoever races. A worker
+ * unlinks the FIFO's head, then takes it; if a waiter took it first, the
+ * worker leaves it alone. A waiter that takes its future unlinks it
+ * before it runs it: with one CAS on the inbox and no lock when the future
+ * is still the inbox's top and went in alone (CT_FUTURE_SOLE: the inbox
+ * was empty at its push; no ABA, as a taken future cannot be pushed
+ * again), else under the lock. A future becomes final only once it is
+ * out of the queue, so it may be reused then.
  *
  * Parking (the handshake model-checked in lib/src/models/pool.pml): an
  * idle worker first tries to become the pool's one spinner (`spinning`
- * 0 -> 1) and probes `pending` for CT_POOL_SPIN pauses (~40 us), or
+ * 0 -> 1) and probes the queue for CT_POOL_SPIN pauses (~40 us), or
  * after each of CT_POOL_YIELD_SPIN sched_yields (~120 us when nothing else
  * wants the CPU) when its affinity is one CPU: there a pause-spin only
  * delays the submitter sharing that CPU, and a woken worker that found the
  * queue nearly empty spun its whole budget before the submitter could run
  * again (docs/performance.md, "Thread pool"); then it reads the
  * futex word `wake_seq`, announces itself in `sleepers` and re-reads
- * `pending`, the shutdown flag and `waking` before parking on the value
- * of `wake_seq` it read. A submit links the future, increments `pending`,
- * and wakes one parked worker (bump `wake_seq`, futex wake) only when no
+ * the queue (the inbox, then `queued`), the shutdown flag and `waking`
+ * before parking on the value of `wake_seq` it read. A submit pushes the
+ * future and wakes one parked worker (bump `wake_seq`, futex wake) only when no
  * worker spins, some sleep, and no wake is already on its way (`waking`
  * 0 -> 1; every worker leaving the idle path clears it). A worker that
  * takes a task and sees more queued passes a wake on the same way, so a
  * submit skipped because of a wake in flight is covered, and a worker
  * stuck in a long task never holds up the others. So a stream of submits
  * costs one wake system call per worker wake-up, not one per submit. The
- * increments, the token and the loads that decide are seq_cst, so either
- * the submit sees the sleeper or the sleeper sees the task
- * (store-buffering): no task is left queued while a worker sleeps.
+ * push, the drain (its exchange and its store of `queued`), the announce,
+ * the token and the loads that decide are seq_cst, so either the submit
+ * (or the worker that drained) sees the sleeper or the sleeper sees the
+ * task (store-buffering): no task is left queued while a worker sleeps.
  *
- * Waiting: an untimed wait on a future that is still queued takes it out of the
- * queue and runs it in the waiting thread (work inlining, as TBB's and
+ * Waiting: an untimed wait on a future that is still queued takes it
+ * (above), out of the queue, and runs it in the waiting thread (work inlining, as TBB's and
  * .NET's waits do): the task runs exactly once either way, without the
  * wake-up of a worker in the path. Otherwise a worker of the pool runs
  * other queued tasks; then any waiter spins briefly and parks on the
@@ -123,8 +141,9 @@
  * was on, to DONE|WAKING, wakes and only then clears WAKING (release):
  * after that last store it never touches the future again, so a waiter
  * may free it as soon as it sees the final state. PENDING -> RUNNING and
- * PENDING -> CANCELLED happen under the pool's lock, so a cancel and a
- * worker's dequeue cannot both win.
+ * PENDING -> CANCELLED are the one CAS of taking a task, so a cancel, a
+ * worker and a waiter cannot both win; a cancel moves it to
+ * CANCELLED | WAKING and unlinks it before it makes it final.
  *
  * Completions: a ct_mutex-protected FIFO of finished futures (`cnext`,
  * the queue link reused: a future is queued on its completion only once
@@ -136,7 +155,9 @@
  *
  * Memory (x86-64): ct_future 64 bytes (one cache line when 64-aligned:
  * the worker that runs a task then touches one line of its submitter's),
- * ct_completion 40, ct_pool 64 plus one pthread_t per worker.
+ * ct_completion 40, ct_pool 256 (four cache lines: the submitters' inbox,
+ * the workers' lock and FIFO, the idle handshake, the rest) plus one
+ * pthread_t per worker.
  */
 #ifndef CONTEND_POOL_H
 #define CONTEND_POOL_H
@@ -172,6 +193,7 @@ typedef struct ct_future {
 	struct ct_pool *pool;
 	struct ct_completion *completion; /* NULL: plain submit */
 	ct_atomic_u32 state;		/* CT_FUTURE_* */
+	uint32_t linked;		/* in the pool's FIFO (under the pool lock) */
 } ct_future;
 
 /* ct_future.state: one of the first four, plus flag bits. */
@@ -183,6 +205,7 @@ enum {
 	CT_FUTURE_STATE_MASK = 3,
 	CT_FUTURE_WAITERS = 4,		/* a waiter may be parked on state */
 	CT_FUTURE_WAKING = 8,		/* finisher still waking: not released */
+	CT_FUTURE_SOLE = 16,		/* queued alone: the inbox held nothing else */
 };
 
 /* Futures finished, in completion order (as_completed). Private contents. */
@@ -195,15 +218,30 @@ typedef struct ct_completion {
 } ct_completion;
 
 /* The pool. Private contents; caller-allocated. */
+/* Padding between the pool's cache lines (none in the Relacy build). */
+#ifdef CT_RELACY
+#define CT_POOL_PAD_(name, n)
+#else
+#define CT_POOL_PAD_(name, n) char name[n];
+#endif
+
 typedef struct ct_pool {
+	/* The submitters' line: futures submitted since the last drain, a
+	 * stack through `next` (newest first), | 1 once the pool is shut. */
+	ct_atomic_uptr inbox;
+	CT_POOL_PAD_(pad0, CT_CACHE_LINE - sizeof(uintptr_t))
+	/* The workers' line. */
 	ct_mutex lock;			/* guards head, tail, the futures' links */
-	ct_future *head, *tail;		/* queued futures, FIFO */
-	ct_atomic_u32 pending;		/* queued futures (written under lock) */
+	ct_atomic_u32 queued;		/* futures in head..tail (written under lock) */
+	ct_future *head, *tail;		/* drained futures, FIFO */
 	ct_atomic_u32 shut;		/* 1 once shut down (written under lock) */
+	CT_POOL_PAD_(pad1, CT_CACHE_LINE - sizeof(ct_mutex) - 2 * sizeof(uint32_t) - 2 * sizeof(void *))
+	/* The idle workers' handshake. */
 	ct_atomic_u32 spinning;		/* 1 while an idle worker spins */
 	ct_atomic_u32 sleepers;		/* idle workers announced to park */
 	ct_atomic_u32 waking;		/* 1: a wake is on its way to a worker */
 	ct_atomic_u32 wake_seq;		/* futex the idle workers park on */
+	CT_POOL_PAD_(pad2, CT_CACHE_LINE - 4 * sizeof(uint32_t))
 	ct_atomic_u32 live;		/* workers not yet exited (futex) */
 	unsigned nworkers;
 	void *threads;			/* pthread_t[nworkers], NULL once joined */
@@ -228,9 +266,8 @@ CT_API void ct_pool_destroy(ct_pool *p);
 
 /*
  * Queues fn(arg) with f as its node. Returns 0, or EPIPE once the pool
- * has been shut down (f is then untouched by the pool and not done).
- * Never blocks (beyond the queue lock's critical section) and never
- * allocates.
+ * has been shut down (f is then not queued and not done). Never blocks
+ * (a CAS loop on the inbox; no lock) and never allocates.
  */
 CT_API int ct_pool_submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg);
 

@@ -290,6 +290,7 @@ run_check pool  3 safety fail BUG_SPIN_TRUST
 run_check pool  3 safety fail BUG_SUB_EARLY
 run_check pool  4 safety fail BUG_NO_PASS
 run_check pool  3 safety fail BUG_STALE_TOKEN
+run_check pool  3 safety fail BUG_RECHECK_INBOX
 
 elapsed=$(($(date +%s) - start))
 if [ "$failures" -ne 0 ]; then

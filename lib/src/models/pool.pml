@@ -20,7 +20,7 @@
  *   workers sleep, and shutdown releases every parked worker. The safety
  *   run's invalid-end-state check says the same.
  * - Exactly once: every task is taken by one worker (taken == TOTAL at the
- *   end, pending never negative: assertion at each take).
+ *   end: assertion at each take).
  * - Tasks that never return: with two workers or more, one worker may stay
  *   in a task for good (ghost `blocked`; it counts as finished). The other
  *   workers must still get every other task: a pool must behave as its
@@ -28,17 +28,24 @@
  * - Progress: LTL `terminates` under weak fairness.
  *
  * Modelling notes
- * - The queue is its length `pending`: the FIFO links are under the pool
- *   lock, and the handshake reads only the count. A take (pop: lock,
- *   unlink, pending--) is one atomic step, as is a submit's link +
- *   pending++ (both under the lock in pool.c).
- * - Each access to pending, shut, spinning, sleepers and wake_seq is one
- *   step. The ones that decide (submit: pending++, then spinning, then
- *   sleepers; worker: sleepers++, then pending and shut) are seq_cst in
- *   pool.c, so spin's interleavings (sequential consistency) are exact for
- *   them. pop's relaxed peek at pending only skips the lock when it reads
- *   0; the worker then goes on to the seq_cst re-check, so reading stale
- *   0 is a path spin explores (the peek is modelled as a separate load).
+ * - The queue is two counts: `inbox` (tasks pushed by submits, a
+ *   lock-free stack in pool.c) and `queued` (tasks drained into the FIFO,
+ *   under the pool lock); the handshake reads only the counts. A submit's
+ *   push is one step (inbox++, a seq_cst CAS). Under the lock (`plock`),
+ *   a worker whose FIFO is empty drains: the exchange that empties the
+ *   inbox and the seq_cst store that adds to queued are two steps, so an
+ *   idle worker may look between them and see neither; then it takes the
+ *   head (queued--).
+ * - Each access to inbox, queued, shut, spinning, sleepers and wake_seq
+ *   is one step. The ones that decide (submit: the push, then spinning,
+ *   then sleepers; worker: sleepers++, then inbox, queued and shut) are
+ *   seq_cst in pool.c, so spin's interleavings (sequential consistency)
+ *   are exact for them. pop's relaxed peek only skips the lock when it
+ *   sees nothing; the worker then goes on to the seq_cst re-check, so
+ *   reading a stale empty queue is a path spin explores.
+ * - Waiters that take their own future back (work inlining) and cancel
+ *   are not modelled here: they only remove tasks (rl_pool checks them
+ *   over the real code).
  * - The spin loop's CT_POOL_SPIN probes (CT_POOL_YIELD_SPIN, each after a
  *   sched_yield, for a worker confined to one CPU: the same loop) are one
  *   probe that spin may place anywhere in the window (or none: it found
@@ -48,7 +55,7 @@
  *   of idle(), are seq_cst in pool.c; `waking` is one bit here.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_CHECK_FIRST  the worker re-checks pending before announcing itself
+ *   BUG_CHECK_FIRST  the worker re-checks the queue before announcing itself
  *                    in sleepers (pool.c idle(): the two swapped): a submit
  *                    between them sees no sleeper and wakes nobody
  *   BUG_SEQ_LATE     the worker reads wake_seq after its re-check (the
@@ -57,12 +64,17 @@
  *   BUG_SPIN_TRUST   a spinner that found nothing parks without the
  *                    re-check ("it just looked"): a submit that saw it
  *                    spinning did not wake anybody
- *   BUG_SUB_EARLY    submit reads sleepers before it increments pending
- *                    (the wake decision moved above the link)
+ *   BUG_SUB_EARLY    submit reads sleepers before its push (the wake
+ *                    decision moved above the push)
  *   BUG_NO_PASS      a worker that takes a task and sees more queued does
  *                    not pass a wake on: a submit that found a wake in
  *                    flight (waking) woke nobody, and the woken worker
  *                    stays in a task that never returns
+ *   BUG_RECHECK_INBOX the worker's re-check looks at the inbox only, not
+ *                    at queued: a worker that drained two tasks and
+ *                    stays in the first (it never returns) found no
+ *                    sleeper when it passed a wake on; the other worker,
+ *                    announced after that, parks over the second
  *   BUG_STALE_TOKEN  the worker parks without looking at `waking`: a
  *                    submit that decided to wake from a sleeper count that
  *                    has gone stale (that worker saw the task and left)
@@ -89,7 +101,9 @@
 #include "futex.pml"
 
 
-byte pending;		/* ct_pool.pending: queued tasks */
+byte inbox;		/* ct_pool.inbox: tasks pushed, not yet drained */
+byte queued;		/* ct_pool.queued: tasks in the FIFO */
+bit plock;		/* ct_pool.lock (drain and take) */
 bit shut;		/* ct_pool.shut */
 bit spinning;		/* ct_pool.spinning */
 bit waking;		/* ct_pool.waking: a wake is on its way */
@@ -138,7 +152,7 @@ inline maybe_wake()
 	fi
 }
 
-/* submit() (pool.c): link + pending++ under the lock, then decide. */
+/* submit() (pool.c): push onto the inbox (a seq_cst CAS), then decide. */
 proctype submitter(byte me)
 {
 	byte i, sl;
@@ -147,15 +161,15 @@ proctype submitter(byte me)
 	do
 	:: i < ITEMS ->
 #ifdef BUG_SUB_EARLY
-		sl = sleepers;		/* BUG: decided before the link */
-		pending++;
+		sl = sleepers;		/* BUG: decided before the push */
+		inbox++;
 		sp = spinning;
 		if
 		:: sp == 0 && sl > 0 -> wake_one()
 		:: else -> skip
 		fi;
 #else
-		pending++;		/* seq_cst RMW, under the lock */
+		inbox++;		/* seq_cst CAS */
 		maybe_wake();
 #endif
 		i++
@@ -165,7 +179,9 @@ proctype submitter(byte me)
 	:: me == 0 ->
 		/* ghost: every task taken (see the header), then shutdown */
 		taken == TOTAL;
-		shut = 1;		/* under the lock, seq_cst */
+		/* shutdown: close and drain the inbox (empty here: every
+		 * task was taken), then shut, seq_cst */
+		shut = 1;
 		wake_all()
 	:: else -> skip
 	fi;
@@ -175,24 +191,35 @@ proctype submitter(byte me)
 /* worker_main() and idle() (pool.c). */
 proctype worker(byte me)
 {
-	byte seq, ret, sl;
+	byte seq, ret, sl, k, ib, q;
 	bit found, role, sp, got;
 
 loop:
-	/* pop(): relaxed peek, then take under the lock */
+	/* pop(): relaxed peek, then under the lock: drain the inbox if the
+	 * FIFO is empty (the exchange, then the seq_cst store of queued:
+	 * two steps, an idle worker may look in between), take the head */
 	if
-	:: pending > 0 ->
-		atomic {
-			if
-			:: pending > 0 -> pending--; taken++; assert(taken <= TOTAL); got = 1
-			:: else -> got = 0
-			fi
-		};
-#ifndef BUG_NO_PASS
-		/* more queued: pass a wake on (worker_main) */
+	:: inbox > 0 || queued > 0 ->
+		atomic { plock == 0 -> plock = 1 };
 		if
-		:: got == 1 && pending > 0 -> maybe_wake()
+		:: queued == 0 ->
+			atomic { k = inbox; inbox = 0 };
+			d_step { queued = queued + k; k = 0 }
 		:: else -> skip
+		fi;
+		if
+		:: queued > 0 -> queued--; taken++; assert(taken <= TOTAL); got = 1
+		:: else -> got = 0
+		fi;
+		plock = 0;
+#ifndef BUG_NO_PASS
+		/* more queued: pass a wake on (worker_main; has_work_sc: the
+		 * inbox, then queued) */
+		ib = inbox;
+		q = queued;
+		if
+		:: d_step { got == 1 && (ib > 0 || q > 0) -> ib = 0; q = 0 }; maybe_wake()
+		:: else -> d_step { ib = 0; q = 0 }
 		fi;
 #endif
 		/* the task: returns, or (one worker, if another exists) never */
@@ -205,7 +232,7 @@ loop:
 	fi;
 	/* worker_main: shut down and nothing queued: exit */
 	if
-	:: shut == 1 && pending == 0 -> goto finish
+	:: shut == 1 && inbox == 0 && queued == 0 -> goto finish
 	:: else -> skip
 	fi;
 	/* idle(): try the spinning role (CAS 0 -> 1) */
@@ -218,9 +245,9 @@ loop:
 	found = 0;
 	if
 	:: role == 1 ->
-		/* the probes: one load of pending or shut anywhere, or none */
+		/* the probes: one look at the queue or shut anywhere, or none */
 		if
-		:: found = (pending > 0 || shut == 1)
+		:: found = (inbox > 0 || queued > 0 || shut == 1)
 		:: found = 0
 		fi;
 		spinning = 0;		/* seq_cst store */
@@ -244,7 +271,7 @@ loop:
 #if defined(BUG_CHECK_FIRST)
 	seq = wake_seq;
 	if
-	:: pending == 0 && shut == 0 ->
+	:: inbox == 0 && queued == 0 && shut == 0 ->
 		sleepers++;		/* BUG: announced after the check */
 		futex_wait(FA_POOL, wake_seq, seq, false, ret)
 	:: else -> sleepers++
@@ -252,7 +279,7 @@ loop:
 #elif defined(BUG_SEQ_LATE)
 	sleepers++;
 	if
-	:: pending == 0 && shut == 0 ->
+	:: inbox == 0 && queued == 0 && shut == 0 ->
 		seq = wake_seq;		/* BUG: read after the check */
 		futex_wait(FA_POOL, wake_seq, seq, false, ret)
 	:: else -> skip
@@ -260,13 +287,20 @@ loop:
 #else
 	seq = wake_seq;			/* acquire load, first */
 	sleepers++;			/* seq_cst RMW: announce */
-	/* seq_cst re-checks: work, shutdown, or a wake in flight that may
-	 * have been meant for a worker gone already (then do not park: the
-	 * token is cleared below and the next submit wakes again) */
+	/* seq_cst re-checks: work (the inbox, then queued: two loads),
+	 * shutdown, or a wake in flight that may have been meant for a
+	 * worker gone already (then do not park: the token is cleared below
+	 * and the next submit wakes again) */
+	ib = inbox;
+#ifdef BUG_RECHECK_INBOX
+	q = 0;				/* BUG: the FIFO forgotten */
+#else
+	q = queued;
+#endif
 	if
-	:: pending == 0 && shut == 0 && WAKING_CHECK ->
+	:: d_step { ib == 0 && q == 0 && shut == 0 && WAKING_CHECK -> ib = 0; q = 0 };
 		futex_wait(FA_POOL, wake_seq, seq, false, ret)
-	:: else -> skip
+	:: else -> d_step { ib = 0; q = 0 }
 	fi;
 #endif
 	sleepers--;
@@ -295,7 +329,7 @@ init {
 			:: else -> break
 			od
 		};
-		assert(taken == TOTAL && pending == 0)
+		assert(taken == TOTAL && inbox == 0 && queued == 0)
 	:: timeout ->
 		/* nothing can move and not everyone finished: a task queued
 		 * while the workers sleep, or a worker left parked */
