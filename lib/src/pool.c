@@ -62,7 +62,6 @@ enum {
 	F_MASK = CT_FUTURE_STATE_MASK,
 	F_WAITERS = CT_FUTURE_WAITERS,
 	F_WAKING = CT_FUTURE_WAKING,
-	F_SOLE = CT_FUTURE_SOLE,
 };
 
 /* The pool whose worker the calling thread is (NULL: not a worker). */
@@ -186,22 +185,33 @@ static void run(ct_future *f)
 	finish(f, f->fn(f->arg), F_DONE);
 }
 
-static void unlink_taken(ct_future *f, bool sole);
+static void unlink_taken(ct_future *f);
 
 /* Runs a future its waiter took while it was still queued: out of the
  * queue first, so that workers do not find it there meanwhile. */
-static void run_taken(ct_future *f, bool sole)
+static void run_taken(ct_future *f)
 {
-	unlink_taken(f, sole);
+	unlink_taken(f);
 	run(f);
 }
 
 /* ---- the queue (under p->lock) ----------------------------------------- */
 
+/*
+ * Writes f->next of a future that may be in the queue: relaxed atomic,
+ * because a waiter that took its future reads that future's next without
+ * the lock (unlink_taken(); it uses the value only if its CAS shows the
+ * future never left the inbox, which no write here can have happened to).
+ */
+static void set_next(ct_future *f, ct_future *n)
+{
+	__atomic_store_n(&f->next, n, __ATOMIC_RELAXED);
+}
+
 static void unlink_locked(ct_pool *p, ct_future *f)
 {
 	if (f->prev != NULL)
-		f->prev->next = f->next;
+		set_next(f->prev, f->next);
 	else
 		p->head = f->next;
 	if (f->next != NULL)
@@ -252,8 +262,8 @@ static void drain(ct_pool *p)
 	/* seq_cst: acquire for the futures' fields (the submits' release);
 	 * sequentially consistent with the re-check of an idle worker, which
 	 * reads the inbox before queued (has_work_sc). Keeps the flag. The
-	 * inbox may empty meanwhile (a waiter took its sole future back,
-	 * unlink_taken()). */
+	 * inbox may empty meanwhile (a waiter took its future back from
+	 * the top, unlink_taken()). */
 	do {
 		if ((top & ~INBOX_CLOSED) == 0)
 			return;
@@ -264,7 +274,7 @@ static void drain(ct_pool *p)
 	uint32_t n = 0;
 	while (f != NULL) {
 		ct_future *older = f->next;
-		f->next = newer;
+		set_next(f, newer);
 		f->prev = older;
 		f->linked = 1;
 		newer = f;
@@ -274,7 +284,7 @@ static void drain(ct_pool *p)
 	/* newer: the oldest */
 	newer->prev = p->tail;
 	if (p->tail != NULL)
-		p->tail->next = newer;
+		set_next(p->tail, newer);
 	else
 		p->head = newer;
 	p->tail = newest;
@@ -344,20 +354,27 @@ static ct_future *pop(ct_pool *p)
  * Waits until f, which the caller took (take), is out of the queue: in
  * the inbox still, in the FIFO, or unlinked already by a worker that
  * found it taken. Before f becomes final: a final future may be reused.
- * sole: f was pushed onto an empty inbox (F_SOLE); if it is still the
- * inbox's top, it is all the inbox holds, and one CAS takes it out
- * without the lock (submit-then-wait: the submitter's own lines only).
- * No ABA: f, taken and not final, cannot be pushed again meanwhile.
+ * If f is the inbox's top, one CAS takes it out without the lock (the
+ * waiter's own lines only: submit-then-wait, a task waiting for the
+ * child it pushed last). No ABA: f, taken and not final, cannot be
+ * pushed again, so if the CAS finds f on top, f never left the inbox
+ * and its next is still the one read (what lies below f leaves only by
+ * a drain, which takes f too, or by its own waiter, with f on top).
  */
-static void unlink_taken(ct_future *f, bool sole)
+static void unlink_taken(ct_future *f)
 {
 	ct_pool *p = f->pool;
-	uintptr_t top = (uintptr_t)f;
-	/* Relaxed: f's fields are the caller's already (take's acquire);
-	 * the inbox only loses a task nobody else may run. */
-	if (sole && atomic_compare_exchange_strong_explicit(&p->inbox, &top, 0, memory_order_relaxed,
+	/* Acquire: f's next, written before its push; every write of the
+	 * inbox is an RMW, so any later value carries that release. The
+	 * CAS relaxed: the inbox only loses a task nobody else may run. */
+	uintptr_t top = atomic_load_explicit(&p->inbox, memory_order_acquire);
+	if (top == (uintptr_t)f) {
+		uintptr_t below = (uintptr_t)__atomic_load_n(&f->next, __ATOMIC_RELAXED);
+		if (atomic_compare_exchange_strong_explicit(&p->inbox, &top, below,
+							    memory_order_relaxed,
 							    memory_order_relaxed))
-		return;
+			return;
+	}
 	lock(&p->lock);
 	if (!f->linked)
 		drain(p);	/* in the inbox, or unlinked by a worker */
@@ -628,17 +645,15 @@ static int submit(ct_pool *p, ct_future *f, ct_task_fn fn, void *arg)
 	f->result = NULL;
 	f->pool = p;
 	f->linked = 0;
-	/* Relaxed: not done, also when this returns EPIPE (pool.h). */
-	atomic_store_explicit(&f->state, F_PENDING, memory_order_relaxed);
+	/* Release: fn and arg, for a waiter that takes f (take()); the
+	 * workers get them through the push below. Not done, also when
+	 * this returns EPIPE (pool.h). */
+	atomic_store_explicit(&f->state, F_PENDING, memory_order_release);
 	uintptr_t top = atomic_load_explicit(&p->inbox, memory_order_relaxed);
 	do {
 		if (top & INBOX_CLOSED)
 			return EPIPE;
 		f->next = (ct_future *)top;
-		/* Release: fn and arg, for a waiter that takes f (take());
-		 * the workers get them through the push below. */
-		atomic_store_explicit(&f->state, top == 0 ? F_PENDING | F_SOLE : F_PENDING,
-				      memory_order_release);
 		/* seq_cst: the submit side of the park handshake (see idle());
 		 * release for f's fields (drain's acquire). */
 	} while (!atomic_compare_exchange_weak_explicit(&p->inbox, &top, (uintptr_t)f,
@@ -731,7 +746,7 @@ static int wait_until(ct_future *f, void **result, uint64_t deadline)
 	 * it (work inlining; any waiter, worker or not). Untimed waits only:
 	 * a timed wait cannot bound the task's length. */
 	if (deadline == CT_DEADLINE_NONE && (s & F_MASK) == F_PENDING && take(f, F_RUNNING)) {
-		run_taken(f, (s & F_SOLE) != 0);
+		run_taken(f);
 		s = atomic_load_explicit(&f->state, CT_SEEDED(POOL_WAIT_ACQ, memory_order_acquire));
 	}
 	ct_pool *helper = self_pool != NULL && self_pool == f->pool ? self_pool : NULL;

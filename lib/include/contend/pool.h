@@ -98,9 +98,9 @@
  * unlinks the FIFO's head, then takes it; if a waiter took it first, the
  * worker leaves it alone. A waiter that takes its future unlinks it
  * before it runs it: with one CAS on the inbox and no lock when the future
- * is still the inbox's top and went in alone (CT_FUTURE_SOLE: the inbox
- * was empty at its push; no ABA, as a taken future cannot be pushed
- * again), else under the lock. A future becomes final only once it is
+ * is still the inbox's top (no ABA: a taken future cannot be pushed
+ * again, so while it is the top its `next` is what it was), else under
+ * the lock. A future becomes final only once it is
  * out of the queue, so it may be reused then.
  *
  * Parking (the handshake model-checked in lib/src/models/pool.pml): an
@@ -205,7 +205,6 @@ enum {
 	CT_FUTURE_STATE_MASK = 3,
 	CT_FUTURE_WAITERS = 4,		/* a waiter may be parked on state */
 	CT_FUTURE_WAKING = 8,		/* finisher still waking: not released */
-	CT_FUTURE_SOLE = 16,		/* queued alone: the inbox held nothing else */
 };
 
 /* Futures finished, in completion order (as_completed). Private contents. */
