@@ -18,8 +18,8 @@
 #include "wait.h"
 
 /*
- * Probes of the queue (has_work) by the idle worker that holds the spinning role
- * before it parks. Each is one relaxed load plus a pause (~10 ns on the
+ * Probes of the queue (has_work) by the idle worker that holds the
+ * spinning role before it parks. Each is one relaxed load plus a pause (~10 ns on the
  * reference VM): ~40 us, longer than a futex wake-up there (~20 us round
  * trip), so a stream of submits finds a worker awake and pays no wake.
  */
@@ -251,8 +251,9 @@ static bool has_work_sc(ct_pool *p)
 
 /*
  * Moves the inbox's futures to the end of the FIFO, oldest first (under
- * p->lock). Every locked look at the queue (pop, claim, cancel,
- * shutdown) drains first, so a PENDING future is in the FIFO then.
+ * p->lock). Every locked look for a given future (unlink_taken, cancel,
+ * shutdown) drains first, so a PENDING future is in the FIFO then; pop
+ * drains when the FIFO is empty.
  */
 static void drain(ct_pool *p)
 {
