@@ -87,10 +87,11 @@
  * lock. Under the pool lock (a ct_mutex) a worker whose FIFO is empty
  * drains the inbox with one exchange and links its futures, oldest
  * first, at the end of a doubly linked FIFO (`prev`/`next`); `queued`
- * counts them. Every locked look at the queue (pop, cancel, a waiter
- * taking its future back, shutdown) drains first, so tasks start in
- * submission order and cancel unlinks a queued future in O(1); the pool
- * never touches a cancelled future again.
+ * counts them. Every locked look for a given future (cancel, a waiter
+ * taking its future back, shutdown) drains first, and a worker drains
+ * when the FIFO is empty, so tasks start in submission order and cancel
+ * unlinks a queued future in O(1); the pool never touches a cancelled
+ * future again.
  *
  * Taking a task: the one move out of PENDING is a CAS on the future's
  * state (to RUNNING for a worker or a waiter, to CANCELLED for cancel and
@@ -100,8 +101,8 @@
  * before it runs it: with one CAS on the inbox and no lock when the future
  * is still the inbox's top (no ABA: a taken future cannot be pushed
  * again, so while it is the top its `next` is what it was), else under
- * the lock. A future becomes final only once it is
- * out of the queue, so it may be reused then.
+ * the lock. A future becomes final only once it is out of the queue, so
+ * it may be reused then.
  *
  * Parking (the handshake model-checked in lib/src/models/pool.pml): an
  * idle worker first tries to become the pool's one spinner (`spinning`
@@ -127,8 +128,8 @@
  * task (store-buffering): no task is left queued while a worker sleeps.
  *
  * Waiting: an untimed wait on a future that is still queued takes it
- * (above), out of the queue, and runs it in the waiting thread (work inlining, as TBB's and
- * .NET's waits do): the task runs exactly once either way, without the
+ * (above), out of the queue, and runs it in the waiting thread (work
+ * inlining, as TBB's and .NET's waits do): the task runs exactly once either way, without the
  * wake-up of a worker in the path. Otherwise a worker of the pool runs
  * other queued tasks; then any waiter spins briefly and parks on the
  * future's state.
@@ -155,9 +156,9 @@
  *
  * Memory (x86-64): ct_future 64 bytes (one cache line when 64-aligned:
  * the worker that runs a task then touches one line of its submitter's),
- * ct_completion 40, ct_pool 256 (four cache lines: the submitters' inbox,
- * the workers' lock and FIFO, the idle handshake, the rest) plus one
- * pthread_t per worker.
+ * ct_completion 40, ct_pool 256 (four cache lines when the pool is
+ * 64-byte aligned: the submitters' inbox, the workers' lock and FIFO, the
+ * idle handshake, the rest) plus one pthread_t per worker.
  */
 #ifndef CONTEND_POOL_H
 #define CONTEND_POOL_H
@@ -216,7 +217,6 @@ typedef struct ct_completion {
 	size_t outstanding;		/* submitted, not yet returned (under lock) */
 } ct_completion;
 
-/* The pool. Private contents; caller-allocated. */
 /* Padding between the pool's cache lines (none in the Relacy build). */
 #ifdef CT_RELACY
 #define CT_POOL_PAD_(name, n)
@@ -224,6 +224,8 @@ typedef struct ct_completion {
 #define CT_POOL_PAD_(name, n) char name[n];
 #endif
 
+/* The pool. Private contents; caller-allocated (64-byte aligned: its
+ * parts then sit on cache lines of their own). */
 typedef struct ct_pool {
 	/* The submitters' line: futures submitted since the last drain, a
 	 * stack through `next` (newest first), | 1 once the pool is shut. */
