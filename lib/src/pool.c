@@ -258,13 +258,12 @@ static bool has_work_sc(ct_pool *p)
 static void drain(ct_pool *p)
 {
 	uintptr_t top = atomic_load_explicit(&p->inbox, memory_order_relaxed);
-	if ((top & ~INBOX_CLOSED) == 0)
-		return;
 	/* seq_cst: acquire for the futures' fields (the submits' release);
 	 * sequentially consistent with the re-check of an idle worker, which
-	 * reads the inbox before queued (has_work_sc). Keeps the flag. The
-	 * inbox may empty meanwhile (a waiter took its future back from
-	 * the top, unlink_taken()). */
+	 * reads the inbox before queued (has_work_sc). Keeps the flag. An
+	 * empty inbox (at the first look, or emptied meanwhile by a waiter
+	 * that took its future back from the top, unlink_taken()) leaves the
+	 * FIFO as it is. */
 	do {
 		if ((top & ~INBOX_CLOSED) == 0)
 			return;
