@@ -389,13 +389,16 @@ class Sweep:
             results.append(error_entry(name, why, reps))
         # Failed benchmarks, not failed entries: a benchmark that fails
         # has one error entry per repetition, and report.md counts names.
-        failed = {cr.parse_name(b.get("run_name") or b["name"]).key
-                  for b in results if b.get("error_occurred")}
+        failed = {}
+        for b in results:
+            if b.get("error_occurred"):
+                n = cr.parse_name(b.get("run_name") or b["name"])
+                failed[n.key] = n
         errors = len(failed)
         # A peer's failures (spinning locks that never finish once threads
         # outnumber PUs) are recorded and reported, but only contend's own
         # rows, the baselines and the harness fail the sweep.
-        peer_errors = sum(1 for k in failed if cr.is_peer(cr.parse_name(k).impl))
+        peer_errors = sum(1 for n in failed.values() if cr.is_peer(n.impl))
         record.update(seconds=round(seconds, 2), errors=errors, peer_errors=peer_errors)
         # The step's files and its record in meta.json land together: an
         # interrupt waits from here until run() has written meta.json.
