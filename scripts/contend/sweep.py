@@ -282,6 +282,11 @@ def main(argv):
             say("interrupted; %d of %d steps are finished and kept in %s"
                 % (done, total, rel(sw.run_dir)))
             say("continue with: scripts/sweep --resume %s" % shlex.quote(rel(sw.run_dir)))
+        elif opts["resume"]:
+            # A --resume stopped before it took the folder over (loading its
+            # meta.json, deps, the build): nothing in it has changed.
+            say("interrupted before the resume began; %s is as it was" % rel(opts["resume"]))
+            say("continue with: scripts/sweep --resume %s" % shlex.quote(rel(opts["resume"])))
         else:
             # A new run folder without meta.json cannot be resumed.
             signal.signal(signal.SIGINT, signal.SIG_IGN)

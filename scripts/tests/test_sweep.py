@@ -241,6 +241,38 @@ class SweepUnitTest(unittest.TestCase):
     def setUpClass(cls):
         cls.sw = load_sweep_module()
 
+    def test_interrupt_before_resume_began(self):
+        # A signal while --resume still loads meta.json or builds (before it
+        # takes the folder over) leaves the folder as it was and says how to
+        # go on; it is not "interrupted before any result was written".
+        import contextlib
+        import io
+        d = tempfile.mkdtemp(prefix="contend-resume-")
+        try:
+            with open(os.path.join(d, "meta.json"), "w") as f:
+                f.write('{"kept": true}')
+            run = self.sw.run
+
+            def interrupted(sw, opts):
+                raise KeyboardInterrupt()
+            self.sw.run = interrupted
+            err = io.StringIO()
+            old_term = signal.getsignal(signal.SIGTERM)
+            try:
+                with contextlib.redirect_stderr(err):
+                    rc = self.sw.main(["--resume", d, "--bench", FAKE])
+            finally:
+                self.sw.run = run
+                signal.signal(signal.SIGTERM, old_term)
+            self.assertEqual(rc, 130, err.getvalue())
+            self.assertIn("continue with: scripts/sweep --resume ", err.getvalue())
+            self.assertNotIn("before any result was written", err.getvalue())
+            self.assertEqual(os.listdir(d), ["meta.json"])
+            with open(os.path.join(d, "meta.json")) as f:
+                self.assertEqual(f.read(), '{"kept": true}')
+        finally:
+            shutil.rmtree(d)
+
     def test_profiles(self):
         sw = self.sw
         self.assertEqual(sw.profile_threads("quick", 2), "1,2,8")
