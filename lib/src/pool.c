@@ -28,16 +28,21 @@
 #endif
 
 /*
- * Probes by the spinning worker when it may run on one CPU only: each
- * after a sched_yield (~0.2 us when nothing else wants that CPU). A
- * pause-spin there only keeps the threads that share the CPU (the
- * submitter, when the pool was started by a thread pinned to one CPU: its
- * workers inherit the mask) from queueing the work it waits for; a yield
- * hands them the CPU and finds their tasks on its return. As it takes no
- * CPU from them, its window is longer than the pause-spin's: ~120 us
- * alone, past a short sleep of the submitter (nanosleep's default 50 us
- * timer slack makes a 10 us sleep ~60 us), so its next submit needs no
- * wake: roundtrip gap 10 us p50 ~1 us -> ~0.17 us at 200 -> 600 probes.
+ * Probes by the spinning worker after its pause-spin, each after a
+ * sched_yield (~0.2 us when nothing else wants that CPU); the only probes
+ * of a worker that may run on one CPU only. A pause-spin there only keeps
+ * the threads that share the CPU (the submitter, when the pool was started
+ * by a thread pinned to one CPU: its workers inherit the mask) from
+ * queueing the work it waits for; a yield hands them the CPU and finds
+ * their tasks on its return. As it takes no CPU from them, the yields
+ * widen the window: ~120 us alone, past a short sleep of the submitter
+ * (nanosleep's default 50 us timer slack makes a 10 us sleep ~60 us and a
+ * 50 us one ~110 us), so its next submit needs no wake: roundtrip gap 10
+ * p50 ~1 us -> ~0.17 us at 200 -> 600 probes on one CPU. After the
+ * pause-spin on several CPUs the same 600 yields took gap 10 / 50 p50 from
+ * ~1.3 / ~0.9 us to ~0.3 / ~0.6 us and, with fewer parks and wakes,
+ * `empty`, `fib:18` and `forkjoin` at 2-8 workers from 1.5x to 2.4x
+ * (docs/performance.md, "Thread pool").
  */
 #ifndef CT_POOL_YIELD_SPIN
 #define CT_POOL_YIELD_SPIN 600
@@ -431,12 +436,15 @@ static bool is_shut(const ct_pool *p)
 
 /*
  * Idle: spin (if the role is free), then park until a submit or shutdown.
- * one_cpu: this worker may run on one CPU only (yield between probes).
+ * The spin pauses between its first CT_POOL_SPIN probes, then yields
+ * between CT_POOL_YIELD_SPIN more; one_cpu: this worker may run on one
+ * CPU only (no pauses: it yields between every probe).
  */
 static void idle(ct_pool *p, bool one_cpu)
 {
 	uint32_t zero = 0;
-	const int spin = one_cpu ? CT_POOL_YIELD_SPIN : CT_POOL_SPIN;
+	const int pauses = one_cpu ? 0 : CT_POOL_SPIN;
+	const int spin = pauses + CT_POOL_YIELD_SPIN;
 	/* seq_cst CAS: takes the role that the submit's spinning load reads;
 	 * rl_pool passes with it relaxed alone (the store below is caught). */
 	if (spin > 0 &&
@@ -444,7 +452,7 @@ static void idle(ct_pool *p, bool one_cpu)
 						    memory_order_relaxed)) {
 		bool found = false;
 		for (int i = 0; i < spin && !found; i++) {
-			if (one_cpu)
+			if (i >= pauses)
 				sched_yield();
 			else
 				ct__cpu_relax();

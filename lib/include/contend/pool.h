@@ -57,13 +57,14 @@
  *   if cancel_pending, else lets the workers run them; with wait it returns
  *   once every worker has exited (all tasks done). Idempotent. Called by a
  *   worker of the pool it does not wait (it would wait for itself).
- * - Idle workers spin briefly (bounded; one worker per pool at a time),
+ * - Idle workers spin briefly (bounded; one worker per pool at a time):
+ *   ~40 us of pauses, then ~120 us (when nothing else wants the CPU) of
+ *   sched_yields that leave the CPU to the threads that would queue work,
  *   then park on a futex (or the portable parking lot): an idle pool uses
- *   no CPU after a few tens of microseconds. A worker that may run on one
- *   CPU only (a pool started by a thread pinned to one CPU: the workers
- *   inherit its mask) yields that CPU between its probes instead of
- *   pausing, so it does not hold up the threads that would queue its
- *   work, and gives up after ~120 us.
+ *   no CPU after ~0.2 ms. A worker that may run on one CPU only (a pool
+ *   started by a thread pinned to one CPU: the workers inherit its mask)
+ *   skips the pauses, so it does not hold up the threads that share its
+ *   CPU.
  * - Thread safety: every function may be called concurrently from any
  *   thread, including from tasks, except ct_pool_init/ct_pool_destroy and
  *   ct_completion_init/_destroy, which need exclusive access. A future may
@@ -106,9 +107,9 @@
  *
  * Parking (the handshake model-checked in lib/src/models/pool.pml): an
  * idle worker first tries to become the pool's one spinner (`spinning`
- * 0 -> 1) and probes the queue for CT_POOL_SPIN pauses (~40 us), or
+ * 0 -> 1) and probes the queue for CT_POOL_SPIN pauses (~40 us), then
  * after each of CT_POOL_YIELD_SPIN sched_yields (~120 us when nothing else
- * wants the CPU) when its affinity is one CPU: there a pause-spin only
+ * wants the CPU); when its affinity is one CPU, only the yields: there a pause-spin only
  * delays the submitter sharing that CPU, and a woken worker that found the
  * queue nearly empty spun its whole budget before the submitter could run
  * again (docs/performance.md, "Thread pool"); then it reads the

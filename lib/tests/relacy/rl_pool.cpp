@@ -39,6 +39,7 @@ static inline int ct_rl_join(rl::rl_pthread_t th)
 
 /* Spins short enough that the parking paths are reached. */
 #define CT_POOL_SPIN 2
+#define CT_POOL_YIELD_SPIN 1
 #define CT_FUTURE_SPIN 2
 
 #include "mutex.c"
