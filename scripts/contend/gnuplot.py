@@ -6,6 +6,8 @@ its overlays."""
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLOTDIR = os.path.join(REPO, "plots")
@@ -57,6 +59,68 @@ def run(text, gnuplot="gnuplot", cwd=None, timeout=None):
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, str(e)
     return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def run_parallel(jobs, gnuplot="gnuplot", parallel=2, timeout=None):
+    """Runs [(text, cwd)], up to `parallel` gnuplots at once; returns
+    [(exit status, stderr text)] in the jobs' order, (None, the reason)
+    for a gnuplot that cannot start or does not finish within timeout
+    seconds (it is killed).
+
+    No threads: the calling thread starts the processes and polls them.
+    A thread pool there could hang an interrupted sweep (a Ctrl-C that
+    lands while the main thread holds one of the pool's locks leaves it
+    held, and the exit then waits for a worker that never finishes).
+    Whatever ends this early (KeyboardInterrupt included) kills the
+    gnuplots still running before it propagates."""
+    results = [None] * len(jobs)
+    tmp = tempfile.mkdtemp(prefix="contend-gnuplot-")
+    running = {}        # job index -> (process, stderr file, start time)
+    nxt = 0
+    try:
+        while nxt < len(jobs) or running:
+            while nxt < len(jobs) and len(running) < max(1, parallel):
+                text, cwd = jobs[nxt]
+                path = os.path.join(tmp, "%d.gp" % nxt)
+                with open(path, "wb") as f:
+                    # File names go to gnuplot as the bytes they are.
+                    f.write(text.encode("utf-8", "surrogateescape"))
+                err = open(os.path.join(tmp, "%d.err" % nxt), "w+b")
+                try:
+                    with open(path, "rb") as src:
+                        p = subprocess.Popen([gnuplot], stdin=src, stdout=subprocess.DEVNULL,
+                                             stderr=err, cwd=cwd)
+                except OSError as e:
+                    err.close()
+                    results[nxt] = (None, str(e))
+                else:
+                    running[nxt] = (p, err, time.monotonic())
+                nxt += 1
+            for i in list(running):
+                p, err, t0 = running[i]
+                rc = p.poll()
+                if rc is None and timeout is not None and time.monotonic() - t0 > timeout:
+                    p.kill()
+                    p.wait()
+                    rc, why = None, "gnuplot did not finish within %g s" % timeout
+                elif rc is None:
+                    continue
+                else:
+                    err.seek(0)
+                    why = err.read().decode("utf-8", "replace")
+                err.close()
+                del running[i]
+                results[i] = (rc, why)
+            if running:
+                time.sleep(0.01)
+    finally:
+        for p, err, _ in running.values():
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            err.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return results
 
 
 def run_all(scripts, gnuplot="gnuplot"):

@@ -6,14 +6,14 @@ the repository's plots/*.gp (one per kind of figure; data passed as CSV
 files and variables, through contend.gnuplot), and writes report.md.
 """
 
-import concurrent.futures
 import math
 import re
 import os
 import sys
 
-from . import gnuplot, io as cio, results as cr, tables as ct
-from .gnuplot import PLOTDIR, find as find_gnuplot, run as gnuplot_run
+from . import io as cio, results as cr, tables as ct
+from .gnuplot import PLOTDIR, find as find_gnuplot, run_parallel as gnuplot_run_parallel
+from .gnuplot import program as gp_program, script as gp_script
 from .report import write_report
 
 
@@ -441,32 +441,36 @@ class Plotter:
                 os.unlink(os.path.join(plots, f))
         tasks = [(f, e) for f in self.figures for e in exts]
         jobs = jobs or min(8, max(2, os.cpu_count() or 2))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            for fig, ext, err in pool.map(lambda t: self._draw_one(run_dir, t[0], t[1], gnuplot),
-                                          tasks):
+        run_dir = os.path.abspath(run_dir)
+        tmps = [os.path.join(run_dir, ".tmp-plot-%s.%s" % (f.stem, e)) for f, e in tasks]
+        scripts = [(gp_script(dict(f.vars, term=e, outfile=tmp, plotdir=PLOTDIR),
+                               gp_program(f.program)), run_dir)
+                   for (f, e), tmp in zip(tasks, tmps)]
+        try:
+            done = gnuplot_run_parallel(scripts, gnuplot, parallel=jobs, timeout=120)
+            for (fig, ext), tmp, (rc, err) in zip(tasks, tmps, done):
+                err = self._finish_one(run_dir, fig, ext, tmp, rc, err)
                 if err:
                     fig.error = err
                 else:
                     fig.drawn.append("plots/%s.%s" % (fig.stem, ext))
+        finally:
+            # Interrupted or not, no half-drawn figure stays behind.
+            for tmp in tmps:
+                cio.unlink_quietly(tmp)
         return [f for f in self.figures if f.error]
 
-    def _draw_one(self, run_dir, fig, ext, gp):
-        run_dir = os.path.abspath(run_dir)
-        final = os.path.join(run_dir, "plots", "%s.%s" % (fig.stem, ext))
-        tmp = os.path.join(run_dir, ".tmp-plot-%s.%s" % (fig.stem, ext))
-        v = dict(fig.vars, term=ext, outfile=tmp, plotdir=PLOTDIR)
-        rc, err = gnuplot_run(gnuplot.script(v, gnuplot.program(fig.program)), gp, cwd=run_dir,
-                              timeout=120)
+    @staticmethod
+    def _finish_one(run_dir, fig, ext, tmp, rc, err):
+        """Moves a drawn figure into plots/; returns the error, or None."""
         if rc is None:
-            cio.unlink_quietly(tmp)
-            return fig, ext, "gnuplot did not run: %s" % err
+            return "gnuplot did not run: %s" % err
         # gnuplot warns (exit 0) about series without points: not failures.
         if rc != 0 or not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
-            cio.unlink_quietly(tmp)
             msg = " ".join(l.strip() for l in err.splitlines() if l.strip())[-300:]
-            return fig, ext, "gnuplot failed (%s): %s" % (fig.program, msg or "no output")
-        cio.atomic_rename(tmp, final)
-        return fig, ext, None
+            return "gnuplot failed (%s): %s" % (fig.program, msg or "no output")
+        cio.atomic_rename(tmp, os.path.join(run_dir, "plots", "%s.%s" % (fig.stem, ext)))
+        return None
 
 
 def c2c_pair(inst):

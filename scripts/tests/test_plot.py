@@ -1,18 +1,24 @@
 #!/usr/bin/python3
 """gnuplot on the fixture run: every expected figure exists and is a valid
 PNG (and SVG with --svg) (scripts suite)."""
+import glob
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
 import unittest
+import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 RUN_A = os.path.join(HERE, "fixtures", "run-a")
+sys.path.insert(0, SCRIPTS)
+from contend import gnuplot as cgnuplot  # noqa: E402
+from contend import plot as cplot  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -105,6 +111,113 @@ class GnuplotTest(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         self.assertEqual(p.returncode, 0)
         self.assertFalse(os.path.exists(stale))
+
+
+class RunParallelTest(unittest.TestCase):
+    """contend.gnuplot.run_parallel with a fake gnuplot (a shell script):
+    results in order, a timeout, a program that cannot start, and an
+    interrupt that leaves no process, temp folder or half-drawn figure."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="contend-gp-")
+        self.fake = os.path.join(self.tmp, "gnuplot")
+        # Reads its script from stdin; "sleep N" in it sleeps; "fail" fails;
+        # "draw PATH" writes PATH. Records its pid.
+        with open(self.fake, "w") as f:
+            f.write('#!/bin/sh\necho $$ >> "%s/pids"\n'
+                    'while read -r cmd arg; do\n'
+                    '  case "$cmd" in\n'
+                    '    sleep) sleep "$arg" ;;\n'
+                    '    fail) echo "bad plot" >&2; exit 3 ;;\n'
+                    '    draw) echo x > "$arg" ;;\n'
+                    '  esac\n'
+                    'done\n' % self.tmp)
+        os.chmod(self.fake, 0o755)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def temp_folders(self):
+        return set(glob.glob(os.path.join(tempfile.gettempdir(), "contend-gnuplot-*")))
+
+    def pids(self):
+        with open(os.path.join(self.tmp, "pids")) as f:
+            return [int(x) for x in f.read().split()]
+
+    def test_results_in_order(self):
+        before = self.temp_folders()
+        jobs = [("sleep 0.2\n", self.tmp), ("fail\n", self.tmp), ("draw %s/a\n" % self.tmp, None),
+                ("\n", self.tmp)]
+        res = cgnuplot.run_parallel(jobs, self.fake, parallel=2)
+        self.assertEqual([r[0] for r in res], [0, 3, 0, 0])
+        self.assertIn("bad plot", res[1][1])
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "a")))
+        self.assertEqual(self.temp_folders(), before)
+
+    def test_timeout_and_missing_program(self):
+        t0 = time.monotonic()
+        (rc, why), = cgnuplot.run_parallel([("sleep 30\n", self.tmp)], self.fake, timeout=0.3)
+        self.assertIsNone(rc)
+        self.assertIn("did not finish within 0.3 s", why)
+        self.assertLess(time.monotonic() - t0, 10)
+        (rc, why), = cgnuplot.run_parallel([("\n", self.tmp)], os.path.join(self.tmp, "none"))
+        self.assertIsNone(rc)
+        self.assertIn("No such file", why)
+
+    def test_interrupt_stops_everything(self):
+        before = self.temp_folders()
+
+        def alarm(signum, frame):
+            raise KeyboardInterrupt()
+        old = signal.signal(signal.SIGALRM, alarm)
+        t0 = time.monotonic()
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            with self.assertRaises(KeyboardInterrupt):
+                cgnuplot.run_parallel([("sleep 30\n", self.tmp)] * 5, self.fake, parallel=2)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        self.assertLess(time.monotonic() - t0, 10)
+        pids = self.pids()
+        self.assertEqual(len(pids), 2)         # the queued three never started
+        for pid in pids:                       # both killed and reaped
+            with self.assertRaises(ProcessLookupError):
+                os.kill(pid, 0)
+        self.assertEqual(self.temp_folders(), before)
+
+    def test_interrupted_draw_leaves_no_temp_figure(self):
+        run_dir = os.path.join(self.tmp, "run")
+        os.makedirs(run_dir)
+
+        class Fig:
+            def __init__(self, stem):
+                self.stem, self.program, self.error, self.drawn = stem, "line", None, []
+                self.vars = {}
+        plotter = cplot.Plotter.__new__(cplot.Plotter)
+        plotter.svg = False
+        plotter.figures = [Fig("a"), Fig("b")]
+        real = cgnuplot.script
+
+        def slow_script(variables, prog):
+            # Writes the temp figure, then sleeps: an interrupt finds it half-done.
+            return "draw %s\nsleep 30\n" % variables["outfile"]
+        cplot.gp_script = slow_script
+
+        def alarm(signum, frame):
+            raise KeyboardInterrupt()
+        old = signal.signal(signal.SIGALRM, alarm)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            with self.assertRaises(KeyboardInterrupt):
+                plotter.draw(run_dir, gnuplot=self.fake)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+            cplot.gp_script = real
+        left = [f for f in os.listdir(run_dir) if f.startswith(".tmp")]
+        self.assertEqual(left, [])
+        self.assertEqual(os.listdir(os.path.join(run_dir, "plots")), [])
 
 
 if __name__ == "__main__":
