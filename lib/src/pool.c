@@ -41,8 +41,8 @@
  * p50 ~1 us -> ~0.17 us at 200 -> 600 probes on one CPU. After the
  * pause-spin on several CPUs the same 600 yields took gap 10 / 50 p50 from
  * ~1.3 / ~0.9 us to ~0.3 / ~0.6 us and, with fewer parks and wakes,
- * `empty`, `fib:18` and `forkjoin` at 2-8 workers from 1.5x to 2.4x
- * (docs/performance.md, "Thread pool").
+ * raised `empty`, `fib:18` and `forkjoin` at 2-8 workers 1.5-2.4x
+ * (docs/performance.md, "This round").
  */
 #ifndef CT_POOL_YIELD_SPIN
 #define CT_POOL_YIELD_SPIN 600

@@ -109,10 +109,11 @@
  * idle worker first tries to become the pool's one spinner (`spinning`
  * 0 -> 1) and probes the queue for CT_POOL_SPIN pauses (~40 us), then
  * after each of CT_POOL_YIELD_SPIN sched_yields (~120 us when nothing else
- * wants the CPU); when its affinity is one CPU, only the yields: there a pause-spin only
- * delays the submitter sharing that CPU, and a woken worker that found the
- * queue nearly empty spun its whole budget before the submitter could run
- * again (docs/performance.md, "Thread pool"); then it reads the
+ * wants the CPU); when its affinity is one CPU, only after the yields:
+ * there a pause-spin only delays the submitter sharing that CPU, and a
+ * woken worker that found the queue nearly empty spun its whole budget
+ * before the submitter could run again (docs/performance.md, "Thread
+ * pool"); then it reads the
  * futex word `wake_seq`, announces itself in `sleepers` and re-reads
  * the queue (the inbox, then `queued`), the shutdown flag and `waking`
  * before parking on the value of `wake_seq` it read. A submit pushes the
