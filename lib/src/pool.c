@@ -48,6 +48,16 @@
 #define CT_POOL_YIELD_SPIN 600
 #endif
 
+/*
+ * The longest the yields go on, in wall time (ns): alone they end after
+ * ~120 us; where busy threads share the CPU each yield may last a time
+ * slice (600 took ~0.9 s beside one busy thread), so the worker parks
+ * after about this long plus one slice.
+ */
+#ifndef CT_POOL_YIELD_NS
+#define CT_POOL_YIELD_NS 500000u
+#endif
+
 /* Probes of a future's state by a waiter before it parks (~4 us). */
 #ifndef CT_FUTURE_SPIN
 #define CT_FUTURE_SPIN 400
@@ -451,11 +461,22 @@ static void idle(ct_pool *p, bool one_cpu)
 	    atomic_compare_exchange_strong_explicit(&p->spinning, &zero, 1, memory_order_seq_cst,
 						    memory_order_relaxed)) {
 		bool found = false;
+		uint64_t yield_end = 0;
 		for (int i = 0; i < spin && !found; i++) {
-			if (i >= pauses)
+			if (i >= pauses) {
+				/* The yields' window is wall time too: where other
+				 * threads want this CPU each yield may last a time
+				 * slice, and the role held that long would keep
+				 * submits from waking the parked workers. */
+				uint64_t now = ct__now_ns();
+				if (yield_end == 0)
+					yield_end = now + CT_POOL_YIELD_NS;
+				else if (now >= yield_end)
+					break;
 				sched_yield();
-			else
+			} else {
 				ct__cpu_relax();
+			}
 			found = has_work(p) ||
 				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
 		}

@@ -432,6 +432,63 @@ static void test_one_cpu(void)
 	CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
 }
 
+static atomic_int busy_stop;
+
+static void *busy_loop(void *arg)
+{
+	(void)arg;
+	while (!atomic_load_explicit(&busy_stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/*
+ * Started on one CPU beside three busy threads, the idle worker yields
+ * between its probes and each yield may last a time slice: it must park
+ * soon all the same (CT_POOL_YIELD_NS of yields, then about a slice),
+ * where its 600 yields alone took ~0.9 s beside one busy thread before
+ * the yields had a wall-time bound. The bound asserted, 1 s, is far from
+ * both (it parks in a few ms here).
+ */
+static void test_parks_beside_busy_threads(void)
+{
+	cpu_set_t all, one;
+	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+	int cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &all) ? cpu : 0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
+		printf("busy CPU: sched_setaffinity refused, skipped\n");
+		return;
+	}
+	pthread_t busy[3];
+	atomic_store(&busy_stop, 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&busy[i], NULL, busy_loop, NULL) == 0);
+	ct_pool p;
+	uint64_t t0 = test_now_ns();
+	CHECK_EQ(ct_pool_init(&p, 1), 0);
+	while (atomic_load(&p.sleepers) == 0 && test_now_ns() - t0 < 5000000000ull)
+		test_sleep_ns(1000000);
+	uint64_t ms = (test_now_ns() - t0) / 1000000;
+	unsigned parked = atomic_load(&p.sleepers);
+	atomic_store(&busy_stop, 1);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_join(busy[i], NULL) == 0);
+	printf("idle worker beside 3 busy threads on one CPU: parked after %llu ms\n",
+	       (unsigned long long)ms);
+	CHECK_EQ(parked, 1u);
+	CHECK(ms < 1000);
+	/* Still a working pool. */
+	ct_future f;
+	void *r = NULL;
+	CHECK_EQ(ct_pool_submit(&p, &f, ident, (void *)(intptr_t)7), 0);
+	CHECK_EQ(ct_future_wait(&f, &r), 0);
+	CHECK_EQ((long)(intptr_t)r, 7);
+	ct_pool_destroy(&p);
+	CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
+}
+
 int main(void)
 {
 	test_watchdog(getenv("NOWD") ? 0 : 60);
@@ -445,6 +502,7 @@ int main(void)
 	test_stuck_worker_and_inlining();
 	test_idle_cpu();
 	test_one_cpu();
+	test_parks_beside_busy_threads();
 	printf("test_pool: ok\n");
 	return 0;
 }
