@@ -61,10 +61,11 @@
  *   ~40 us of pauses, then ~120 us (when nothing else wants the CPU) of
  *   sched_yields that leave the CPU to the threads that would queue work,
  *   then park on a futex (or the portable parking lot): an idle pool uses
- *   no CPU after ~0.2 ms. A worker that may run on one CPU only (a pool
- *   started by a thread pinned to one CPU: the workers inherit its mask)
- *   skips the pauses, so it does not hold up the threads that share its
- *   CPU.
+ *   no CPU after ~0.2 ms, and its workers are parked after at most ~0.5 ms
+ *   of yields plus a time slice where busy threads share their CPU. A
+ *   worker that may run on one CPU only (a pool started by a thread
+ *   pinned to one CPU: the workers inherit its mask) skips the pauses, so
+ *   it does not hold up the threads that share its CPU.
  * - Thread safety: every function may be called concurrently from any
  *   thread, including from tasks, except ct_pool_init/ct_pool_destroy and
  *   ct_completion_init/_destroy, which need exclusive access. A future may
