@@ -388,17 +388,29 @@ static void test_idle_cpu(void)
  * every result checked, each task run once), a nested fib, then the idle
  * check. The affinity is restored after.
  */
-static void test_one_cpu(void)
+/*
+ * Pins the calling thread to the CPU it runs on (one it may use), after
+ * saving its mask in *all. False (and says so) where pinning is refused.
+ */
+static bool pin_to_one_cpu(cpu_set_t *all, const char *what)
 {
-	cpu_set_t all, one;
-	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+	cpu_set_t one;
+	CHECK(sched_getaffinity(0, sizeof(*all), all) == 0);
 	int cpu = sched_getcpu();
 	CPU_ZERO(&one);
-	CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &all) ? cpu : 0, &one);
+	CPU_SET(cpu >= 0 && CPU_ISSET(cpu, all) ? cpu : 0, &one);
 	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
-		printf("one CPU: sched_setaffinity refused, skipped\n");
-		return;
+		printf("%s: sched_setaffinity refused, skipped\n", what);
+		return false;
 	}
+	return true;
+}
+
+static void test_one_cpu(void)
+{
+	cpu_set_t all;
+	if (!pin_to_one_cpu(&all, "one CPU"))
+		return;
 	ct_pool p;
 	CHECK_EQ(ct_pool_init(&p, 2), 0);
 	static ct_future f[256];
@@ -452,15 +464,9 @@ static void *busy_loop(void *arg)
  */
 static void test_parks_beside_busy_threads(void)
 {
-	cpu_set_t all, one;
-	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
-	int cpu = sched_getcpu();
-	CPU_ZERO(&one);
-	CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &all) ? cpu : 0, &one);
-	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
-		printf("busy CPU: sched_setaffinity refused, skipped\n");
+	cpu_set_t all;
+	if (!pin_to_one_cpu(&all, "busy CPU"))
 		return;
-	}
 	pthread_t busy[3];
 	atomic_store(&busy_stop, 0);
 	for (int i = 0; i < 3; i++)
