@@ -76,6 +76,9 @@ class Proc:
 
     def __init__(self, args, logdir, tag):
         env = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_BENCH_")}
+        # A sweep that hangs is sent SIGABRT first (wait()): faulthandler
+        # then writes every thread's traceback to its stderr.
+        env["PYTHONFAULTHANDLER"] = "1"
         self.err_path = os.path.join(logdir, tag + ".err")
         self.out_path = os.path.join(logdir, tag + ".out")
         self.args = args
@@ -106,6 +109,12 @@ class Proc:
             self.exited = time.monotonic()
             return rc
         except subprocess.TimeoutExpired:
+            # Where it hangs: faulthandler's tracebacks land in stderr.
+            self.p.send_signal(signal.SIGABRT)
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
             os.killpg(self.p.pid, signal.SIGKILL)
             self.p.wait()
             raise AssertionError("scripts/sweep %s did not exit within %d s%s\n%s" % (
