@@ -200,16 +200,6 @@ static void run(ct_future *f)
 	finish(f, f->fn(f->arg), F_DONE);
 }
 
-static void unlink_taken(ct_future *f);
-
-/* Runs a future its waiter took while it was still queued: out of the
- * queue first, so that workers do not find it there meanwhile. */
-static void run_taken(ct_future *f)
-{
-	unlink_taken(f);
-	run(f);
-}
-
 /* ---- the queue (under p->lock) ----------------------------------------- */
 
 /*
@@ -398,6 +388,14 @@ static void unlink_taken(ct_future *f)
 	unlock(&p->lock);
 }
 
+/* Runs a future its waiter took while it was still queued: out of the
+ * queue first, so that workers do not find it there meanwhile. */
+static void run_taken(ct_future *f)
+{
+	unlink_taken(f);
+	run(f);
+}
+
 /* Wakes one parked idle worker (n = 1) or all. */
 static void wake_workers(ct_pool *p, int32_t n)
 {
@@ -469,7 +467,7 @@ static void idle(ct_pool *p, bool one_cpu)
 				 * slice, and the role held that long would keep
 				 * submits from waking the parked workers. */
 				uint64_t now = ct__now_ns();
-				if (yield_end == 0)
+				if (i == pauses)
 					yield_end = now + CT_POOL_YIELD_NS;
 				else if (now >= yield_end)
 					break;
