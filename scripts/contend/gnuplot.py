@@ -52,13 +52,7 @@ def find(gnuplot=None):
 def run(text, gnuplot="gnuplot", cwd=None, timeout=None):
     """Runs one script; returns (exit status, stderr text). A gnuplot that
     cannot start or does not finish in time gives (None, the reason)."""
-    try:
-        # File names go to gnuplot as the bytes they are, UTF-8 or not.
-        p = subprocess.run([gnuplot], input=text.encode("utf-8", "surrogateescape"),
-                           cwd=cwd, capture_output=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, str(e)
-    return p.returncode, p.stderr.decode("utf-8", "replace")
+    return run_parallel([(text, cwd)], gnuplot, parallel=1, timeout=timeout)[0]
 
 
 def run_parallel(jobs, gnuplot="gnuplot", parallel=2, timeout=None):
