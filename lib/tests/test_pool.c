@@ -383,12 +383,6 @@ static void test_idle_cpu(void)
 }
 
 /*
- * Started by a thread pinned to one CPU, the workers inherit the mask and
- * yield between their idle probes: a stream of tasks (a window of 256,
- * every result checked, each task run once), a nested fib, then the idle
- * check. The affinity is restored after.
- */
-/*
  * Pins the calling thread to the CPU it runs on (one it may use), after
  * saving its mask in *all. False (and says so) where pinning is refused.
  */
@@ -406,6 +400,12 @@ static bool pin_to_one_cpu(cpu_set_t *all, const char *what)
 	return true;
 }
 
+/*
+ * Started by a thread pinned to one CPU, the workers inherit the mask and
+ * yield between their idle probes: a stream of tasks (a window of 256,
+ * every result checked, each task run once), a nested fib, then the idle
+ * check. The affinity is restored after.
+ */
 static void test_one_cpu(void)
 {
 	cpu_set_t all;
