@@ -46,10 +46,11 @@
  * - Waiters that take their own future back (work inlining) and cancel
  *   are not modelled here: they only remove tasks (rl_pool checks them
  *   over the real code).
- * - The spin loop's CT_POOL_SPIN probes (CT_POOL_YIELD_SPIN, each after a
- *   sched_yield, for a worker confined to one CPU: the same loop) are one
- *   probe that spin may place anywhere in the window (or none: it found
- *   nothing); only its result is used after the loop.
+ * - The spin loop's probes (CT_POOL_SPIN after pauses, then up to
+ *   CT_POOL_YIELD_SPIN after a sched_yield each, within CT_POOL_YIELD_NS;
+ *   only the yields for a worker confined to one CPU: the same loop) are
+ *   one probe that spin may place anywhere in the window (or none: it
+ *   found nothing); only its result is used after the loop.
  * - Spurious futex returns: futex.pml's budget (SPURIOUS).
  * - maybe_wake's three loads and CAS, and the token clear on the way out
  *   of idle(), are seq_cst in pool.c; `waking` is one bit here.
