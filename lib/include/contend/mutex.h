@@ -5,7 +5,9 @@
  * ========
  * ct_mutex is a 12-byte mutual-exclusion lock. An uncontended lock is one
  * atomic compare-and-swap; an uncontended unlock is a plain store and two
- * loads (no atomic read-modify-write, as a test-and-set spinlock's);
+ * loads (no atomic read-modify-write, as a test-and-set spinlock's; on
+ * x86-64 also two stores to the caller's stack, which make the next
+ * lock's compare-and-swap cheaper there: lib/src/internal.h);
  * neither enters the kernel. A thread that finds the lock held spins
  * briefly (bounded, with the CPU's pause hint), then parks in the kernel
  * (Linux futex) or in the portable parking lot, so a blocked thread uses
