@@ -139,7 +139,8 @@ def write_report(run_dir, plotter, gnuplot_note=None):
     out.append("## Headline")
     out.append("")
     out.append("Per family, the implementation with the highest throughput at 1 thread, at "
-               "as many threads as PUs, and at four times that (oversubscribed). Each "
+               "as many threads as PUs, and at four times that (oversubscribed). Every "
+               "figure of a benchmark is its median over the repetitions. Each "
                "implementation counts at its best placement; across a family's workloads "
                "implementations are ranked by the geometric mean of their throughput relative "
                "to each workload's best, and *contend ÷ peer* is the geometric mean of contend's "

@@ -240,6 +240,17 @@ class Instance:
         s = self.stat(metric)
         return s["mean"] if s else None
 
+    def median(self, metric):
+        """Median over the repetitions (with Google Benchmark's aggregates
+        only: its median, else its mean); None if never reported. Unlike
+        the mean, one repetition that measured something else (a lock
+        benchmark in which one thread ran alone) cannot move it."""
+        vals = [r[metric] for r in self.reps if r.get(metric) is not None]
+        if vals:
+            return statistics.median(vals)
+        v = self.aggregates.get("median", {}).get(metric)
+        return v if v is not None else self.mean(metric)
+
 
 def t95(df):
     """Two-sided 95 % Student t quantile for df degrees of freedom, to three

@@ -186,13 +186,17 @@ def headline(run):
     """The headline table: per family, best implementation at 1 thread, at
     PUs threads and at 4xPUs threads, and contend's ratio to the best peer.
 
-    Per workload and implementation the best placement counts. Across a
-    family's workloads implementations are scored by the geometric mean of
-    their throughput relative to the workload's best; `ratio` is the
-    geometric mean over workloads of best contend / best peer throughput.
-    The guardrails `p99` and `cpu` are the geometric means, over the same
-    workloads (where both report the counter), of contend's p99 and cpu/op
-    over the peer's, each at the placement of its best throughput.
+    Every figure of an instance is the median over its repetitions (as in
+    the targets table): a mean would let one repetition that measured
+    something else, such as a lock benchmark in which one thread ran alone
+    (fairness 0.5), decide a cell. Per workload and implementation the
+    best placement counts. Across a family's workloads implementations are
+    scored by the geometric mean of their throughput relative to the
+    workload's best; `ratio` is the geometric mean over workloads of best
+    contend / best peer throughput. The guardrails `p99` and `cpu` are the
+    geometric means, over the same workloads (where both report the
+    counter), of contend's p99 and cpu/op over the peer's, each at the
+    placement of its best throughput.
     Implementations that lose updates (the racy counter) are not eligible.
     Returns a list of dicts.
     """
@@ -208,7 +212,7 @@ def headline(run):
             for i in insts:
                 if i.threads != t:
                     continue
-                ops = i.mean(ops_metric(i))
+                ops = i.median(ops_metric(i))
                 if ops is None:
                     continue
                 w = best.setdefault(i.workload, {})
@@ -246,7 +250,8 @@ def headline(run):
                 row["wins"] = "%d/%d" % (sum(r > 1 for r in ratios), len(ratios))
                 for key, metric in (("p99", "p99_ns"), ("cpu", "cpu_per_op_ns")):
                     row[key] = _geomean([
-                        _div(impls[cts[0]][2].mean(metric), impls[peers[0]][2].mean(metric))
+                        _div(impls[cts[0]][2].median(metric),
+                             impls[peers[0]][2].median(metric))
                         for impls in best.values()
                         if cts[0] in impls and peers[0] in impls])
     return rows

@@ -276,6 +276,25 @@ class CsvTest(TempRun):
         self.assertEqual(sorted({r["threads"] for r in rows.values()}), [1, 2, 8])
 
 
+    def test_headline_uses_medians(self):
+        # One repetition per placement of the peer 20x faster (as when one
+        # thread of a lock benchmark ran alone): the mean would make it the
+        # best; the median, which the headline reads, does not move.
+        path = os.path.join(self.run_dir, "gb", "mutex.json")
+        with open(path) as f:
+            doc = json.load(f)
+        for b in doc["benchmarks"]:
+            if (b["name"].startswith("mutex/pthread_mutex/") and "/threads:1/" in b["name"]
+                    and b.get("run_type") == "iteration" and b.get("repetition_index") == 0):
+                b["ops_per_s"] *= 20
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        run = cr.load_run(self.run_dir)
+        m1 = {(r["family"], r["threads"]): r for r in ct.headline(run)}[("mutex", 1)]
+        self.assertEqual((m1["best"], m1["best_peer"]), ("ct_mutex", "pthread_mutex"))
+        self.assertAlmostEqual(m1["ratio"], 230 / 210.0, delta=0.08)
+
+
 class ReportTest(TempRun):
     def test_report(self):
         path, plotter, problems = contend_plot.regenerate(self.run_dir,
