@@ -98,8 +98,8 @@ static inline bool ct__mutex_try_acquire(ct_mutex *m)
  * stored under the lock the loop is 7.3 ns with or without them. Why the
  * locked instruction drains such a store buffer faster is not known; it
  * is what oneTBB's spin_mutex gets from its lock's register pushes, and
- * why it led the counter family at 1 thread (docs/performance.md, "This
- * round"). Placed after the unlock, not before the lock: the contended
+ * why it led the counter family at 1 thread (docs/performance.md, "the
+ * unlock leaves two stores behind it"). Placed after the unlock, not before the lock: the contended
  * unlock (the `slow` hint's exchange) does not run it, and a lock-side
  * version cost the 2-thread counter 0.66-0.87x in four rounds. x86-64 only; elsewhere, and in
  * the Relacy build, nothing.

@@ -42,7 +42,7 @@
  * pause-spin on several CPUs the same 600 yields took gap 10 / 50 p50 from
  * ~1.3 / ~0.9 us to ~0.3 / ~0.6 us and, with fewer parks and wakes,
  * raised `empty`, `fib:18` and `forkjoin` at 2-8 workers 1.5-2.4x
- * (docs/performance.md, "This round").
+ * (docs/performance.md, "ct_pool's spinner yields before it parks").
  */
 #ifndef CT_POOL_YIELD_SPIN
 #define CT_POOL_YIELD_SPIN 600
