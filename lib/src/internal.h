@@ -110,6 +110,7 @@ static inline void ct__store_buffer_nudge(void)
 	volatile uint32_t pad[2];
 	pad[0] = 0;
 	pad[1] = 0;
+	(void)pad;	/* stored, never read: a use for -Wunused-but-set-variable */
 #endif
 }
 

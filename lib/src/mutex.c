@@ -267,9 +267,12 @@ static void mark_slow(ct_mutex *m)
 
 static int lock_slow(ct_mutex *m, uint64_t deadline)
 {
+	/* A variable, not the macro: with -Dmutex_spin=0 the comparison
+	 * below would draw -Wtype-limits (unsigned < 0). */
+	const unsigned budget = CT_MUTEX_SPIN;
 	unsigned gap = 1, spent = 0;
 	mark_slow(m);
-	while (spent < CT_MUTEX_SPIN) {
+	while (spent < budget) {
 		for (unsigned i = 0; i < gap; i++)
 			ct__cpu_relax();
 		spent += gap;
