@@ -25,7 +25,6 @@ import math
 import operator
 import os
 import re
-import statistics
 import sys
 
 from . import io as cio, results as cr
@@ -39,10 +38,10 @@ class Missing(Exception):
 
 def median(run, key, metric):
     inst = run.instances.get(key)
-    vals = inst.values(metric) if inst is not None else []
-    if not vals:
+    v = inst.median(metric) if inst is not None else None
+    if v is None:
         raise Missing(key)
-    return statistics.median(vals)
+    return v
 
 
 def best_peer(run, t, peers, workload, n, metric, better):
@@ -216,10 +215,11 @@ def build(run, place):
     def shim_gap():
         s = run.instances.get("shim/overhead/shim")
         nat = run.instances.get("shim/overhead/native")
-        if s is None or nat is None or not s.values("real_time_ns"):
+        gap = (s.median("real_time_ns") if s is not None else None,
+               nat.median("real_time_ns") if nat is not None else None)
+        if None in gap:
             raise Missing("shim/overhead")
-        return statistics.median(s.values("real_time_ns")) - \
-            statistics.median(nat.values("real_time_ns"))
+        return gap[0] - gap[1]
     t.add("shim", "empty loop: ns/iteration over native", "< 0.5 ns",
           [("", shim_gap, 0.5, "le")], "^shim/")
     return t, [esc(r[6]) for r in t.rows]
@@ -238,13 +238,11 @@ def block_vs_try(run):
     cells = {}
     for key, inst in run.instances.items():
         m = BLOCK_TRY.match(key)
-        ops = inst.values("ops_per_s") if m else []
-        if not ops:
+        ops = inst.median("ops_per_s") if m else None
+        if ops is None:
             continue
-        cpu = inst.values("cpu_per_op_ns")
         cell = (m.group(1), m.group(2), int(m.group(3)), int(m.group(5)), m.group(6))
-        cells.setdefault(cell, {})[m.group(4)] = (statistics.median(ops),
-                                                  statistics.median(cpu) if cpu else None)
+        cells.setdefault(cell, {})[m.group(4)] = (ops, inst.median("cpu_per_op_ns"))
     out = {}
     for cell in sorted(cells):
         modes = cells[cell]
