@@ -99,10 +99,11 @@ static inline bool ct__mutex_try_acquire(ct_mutex *m)
  * locked instruction drains such a store buffer faster is not known; it
  * is what oneTBB's spin_mutex gets from its lock's register pushes, and
  * why it led the counter family at 1 thread (docs/performance.md, "the
- * unlock leaves two stores behind it"). Placed after the unlock, not before the lock: the contended
- * unlock (the `slow` hint's exchange) does not run it, and a lock-side
- * version cost the 2-thread counter 0.66-0.87x in four rounds. x86-64 only; elsewhere, and in
- * the Relacy build, nothing.
+ * unlock leaves two stores behind it"). Placed after the unlock, not
+ * before the lock: the contended unlock (the `slow` hint's exchange) does
+ * not run it, and a lock-side version cost the 2-thread counter
+ * 0.66-0.87x in four rounds. x86-64 only; elsewhere, and in the Relacy
+ * build, nothing.
  */
 static inline void ct__store_buffer_nudge(void)
 {

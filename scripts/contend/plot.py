@@ -12,8 +12,8 @@ import os
 import sys
 
 from . import io as cio, results as cr, tables as ct
-from .gnuplot import PLOTDIR, find as find_gnuplot, run_parallel as gnuplot_run_parallel
-from .gnuplot import program as gp_program, script as gp_script
+from .gnuplot import (PLOTDIR, find as find_gnuplot, program as gp_program,
+                      run_parallel as gnuplot_run_parallel, script as gp_script)
 from .report import write_report
 
 
