@@ -26,13 +26,11 @@ static const bool checked = CT_CHECKED;
  * longest gap between two probes of the lock word (128 pauses, ~1.3 us:
  * more than a cache-line round trip, ~480 ns there; meson option
  * mutex_probe_gap). Measured trade-offs (docs/performance.md): spin 0
- * parks at once, like glibc; gap 1 probes every pause, which catches a
+ * builds the direct-park mutex (internal.h: glibc's protocol, parks at
+ * once; park_direct below); gap 1 probes every pause, which catches a
  * release sooner (lower p99 behind long critical sections) but turns a
  * hot lock's cache line into a ping-pong.
  */
-#ifndef CT_MUTEX_SPIN
-#define CT_MUTEX_SPIN 400
-#endif
 #ifndef CT_MUTEX_PROBE_GAP_MAX
 #define CT_MUTEX_PROBE_GAP_MAX 128
 #endif
@@ -265,8 +263,34 @@ static void mark_slow(ct_mutex *m)
 #endif
 }
 
+/*
+ * The direct-park mutex's slow path (internal.h; -Dmutex_spin=0): glibc's
+ * __lll_lock_wait. A word that already reads CONTENDED is parked on at
+ * once (the futex compares it); then exchange(CONTENDED) (acquire, as in
+ * park_until_acquired) until it returns UNLOCKED, parking after each
+ * failure. Unlock's exchange wakes one whenever it replaces CONTENDED.
+ */
+static int park_direct(ct_mutex *m, uint64_t deadline)
+{
+	/* Relaxed: only picks whether to park before the first exchange. */
+	bool park = atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_CONTENDED;
+	for (;;) {
+		if (park && ct__wait(&m->state, CT_MUTEX_CONTENDED, deadline) == ETIMEDOUT &&
+		    deadline != CT_DEADLINE_NONE)
+			return ETIMEDOUT;
+		park = true;
+		if (atomic_exchange_explicit(&m->state, CT_MUTEX_CONTENDED,
+					     CT_SEEDED(MUTEX_PARK_ACQ, memory_order_acquire)) ==
+		    CT_MUTEX_UNLOCKED)
+			return 0;
+	}
+}
+
 static int lock_slow(ct_mutex *m, uint64_t deadline)
 {
+	if (CT_MUTEX_DIRECT)
+		return park_direct(m, deadline);
+
 	/* A variable, not the macro: with -Dmutex_spin=0 the comparison
 	 * below would draw -Wtype-limits (unsigned < 0). */
 	const unsigned budget = CT_MUTEX_SPIN;
@@ -300,6 +324,7 @@ bool ct_mutex_trylock(ct_mutex *m)
 {
 	if (!ct__mutex_try_acquire(m))
 		return false;
+	ct__mutex_acquired(m);
 	checked_acquired(m);
 	return true;
 }
@@ -311,6 +336,7 @@ int ct_mutex_lock_for(ct_mutex *m, uint64_t timeout_ns)
 		if (timeout_ns == 0 || lock_slow(m, ct__deadline(timeout_ns)) != 0)
 			return ETIMEDOUT;
 	}
+	ct__mutex_acquired(m);
 	checked_acquired(m);
 	return 0;
 }

@@ -44,11 +44,11 @@
  * locker that finds the mutex held, cleared after a while by unlocks.
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
- * pause iterations (meson option mutex_spin: 400 by default, 0 parks at
- * once like glibc), probing the state with a relaxed load at exponentially
- * growing gaps (1, 2, 4, ... pauses, up to meson option mutex_probe_gap,
- * 128 by default) and trying the CAS when it reads 0; a lost CAS ends the
- * spin. Then Drepper's loop: exchange(2) (acquire), and park while it
+ * pause iterations (meson option mutex_spin: 400 by default; 0 builds
+ * the direct-park mutex below), probing the state with a relaxed load at
+ * exponentially growing gaps (1, 2, 4, ... pauses, up to meson option
+ * mutex_probe_gap, 128 by default) and trying the CAS when it reads 0; a
+ * lost CAS ends the spin. Then Drepper's loop: exchange(2) (acquire), and park while it
  * returns non-zero; before the first park, announce: count in the slot,
  * then a fence. The first parker of a quiet slot sets FENCED and runs the
  * heavy fence (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full
@@ -79,6 +79,12 @@
  * is harmless after the memory is freed, as with glibc. So the next
  * thread to acquire a mutex may destroy and free it.
  *
+ * Built with meson -Dmutex_spin=0, ct_mutex is the direct-park mutex
+ * instead (lib/src/internal.h): glibc's protocol, no spinning, no
+ * parking lot, unlock always the exchange, and `slow` counts
+ * acquisitions; about level with glibc behind empty critical sections,
+ * half the default's speed uncontended (docs/performance.md).
+ *
  * `owner` is the kernel thread id of the holder in checked builds and 0
  * otherwise (default builds never touch it). Memory: 12 bytes.
  */
@@ -96,7 +102,8 @@ extern "C" {
 
 typedef struct ct_mutex {
 	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / _LOCKED / _CONTENDED */
-	ct_atomic_u32 slow;	/* 1: lockers found it held lately (a hint) */
+	ct_atomic_u32 slow;	/* 1: lockers found it held lately (a hint); with
+				 * -Dmutex_spin=0, an acquisition count */
 	ct_atomic_u32 owner;	/* checked builds: holder's thread id, 0 = none */
 } ct_mutex;
 

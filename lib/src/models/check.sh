@@ -224,6 +224,11 @@ run_check mutex 3 safety fail BUG_WOKEN_CAS
 run_check mutex 3 live   fail BUG_WOKEN_CAS
 run_check mutex 3 safety fail BUG_SWALLOW
 run_check mutex 2 safety fail BUG_ACQ_ON_LOCKED
+run_check mutex 2 safety pass DIRECT
+run_check mutex 3 safety pass DIRECT
+run_check mutex 3 live   pass DIRECT
+run_check mutex 2 safety fail DIRECT BUG_DIRECT_WAIT_HELD
+run_check mutex 2 safety fail DIRECT BUG_NOWAKE
 run_check cond  2 safety pass
 run_check cond  2 live   pass
 run_check cond  3 safety pass

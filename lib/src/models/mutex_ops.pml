@@ -62,6 +62,14 @@
  *                      does not know others are still parked
  *   BUG_ACQ_ON_LOCKED  park loop tests `!= CONTENDED` instead of
  *                      `== UNLOCKED`: taking LOCKED for free
+ *
+ * DIRECT (spin -DDIRECT): the direct-park mutex of -Dmutex_spin=0
+ * (internal.h, mutex.c park_direct): no spin, no parking lot, unlock
+ * always the exchange. Its own bug switch:
+ *   BUG_DIRECT_WAIT_HELD  park_direct's pre-check parks on any held word
+ *                      (the futex compares the value it read) instead of
+ *                      only on CONTENDED: a parker on LOCKED has not told
+ *                      unlock to wake anyone
  */
 #ifndef MUTEX_OPS_PML
 #define MUTEX_OPS_PML
@@ -170,6 +178,41 @@ inline park_until_acquired(may_timeout)
 	got = false
 }
 
+#ifdef DIRECT
+/* park_direct (mutex.c): glibc's pre-check, then exchange(CONTENDED) and
+ * park until it returns UNLOCKED. Leaves ret = OK or ETIMEDOUT. */
+inline lock_slow(may_timeout)
+{
+	mold = state;			/* relaxed load: the pre-check */
+#ifdef BUG_DIRECT_WAIT_HELD
+	if
+	:: mold != UNLOCKED -> futex_wait(FA_MUTEX, state, mold, may_timeout, ret)
+	:: else -> ret = OK
+	fi;
+#else
+	if
+	:: mold == CONTENDED -> futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret)
+	:: else -> ret = OK
+	fi;
+#endif
+	mold = 0;
+	do
+	:: ret == ETIMEDOUT -> break
+	:: else ->
+		/* exchange(&m->state, CONTENDED) == UNLOCKED, acquire */
+		atomic {
+			got = (state == UNLOCKED);
+			state = CONTENDED;
+			if :: got -> holders++ :: else -> skip fi
+		}
+		if
+		:: got -> ret = OK; break
+		:: else -> futex_wait(FA_MUTEX, state, CONTENDED, may_timeout, ret)
+		fi
+	od;
+	got = false
+}
+#else
 /* lock_slow (mutex.c): the bounded spin, then park. */
 inline lock_slow(may_timeout)
 {
@@ -183,6 +226,7 @@ inline lock_slow(may_timeout)
 	:: else -> park_until_acquired(may_timeout)
 	fi
 }
+#endif
 
 /* ct_mutex_lock (mutex.c, internal.h ct__mutex_lock_inline) */
 inline mutex_lock()
@@ -209,6 +253,7 @@ inline mutex_lock_for()
 inline mutex_unlock()
 {
 	if
+#ifndef DIRECT
 	:: true ->	/* internal.h: the `slow` hint is 0 (a free choice: any hint is correct) */
 #ifdef BUG_EARLY_WAITERS
 		contended = (mwaiters != 0);
@@ -234,8 +279,10 @@ inline mutex_unlock()
 #else
 		skip
 #endif
-	:: true ->	/* the hint is 1 */
-		/* mutex.c ct__mutex_unlock_busy: exchange(&m->state, UNLOCKED)
+#endif
+	:: true ->	/* the hint is 1 (DIRECT: the only path) */
+		/* mutex.c ct__mutex_unlock_busy (DIRECT: internal.h
+		 * ct__mutex_unlock_inline): exchange(&m->state, UNLOCKED)
 		 * == CONTENDED, release, a locked instruction */
 		atomic {
 			DRAIN_OWN;
