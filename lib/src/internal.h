@@ -129,8 +129,8 @@ static inline void ct__store_buffer_nudge(void)
  * contender finds it held and parks; without it the contender more often
  * catches the mutex free, takes it as CONTENDED and leaves its unlock a
  * futile wake. Measured (docs/performance.md, "Why glibc's waiters
- * park"): glibc's algorithm at 4 threads on 2 PUs, 0.33-0.62x
- * pthread_mutex without the increment, 0.66-1.08x with it.
+ * park"): glibc's algorithm at 4 threads on 2 PUs, 0.46-0.60x
+ * pthread_mutex without the increment, 0.79-1.44x with it.
  */
 #ifndef CT_MUTEX_SPIN
 #define CT_MUTEX_SPIN 400
