@@ -195,6 +195,7 @@ static void add_context(const char *place_arg)
 	char buf[4096];
 	ctb_add_context("contend_version", ct_version());
 	ctb_add_context("contend_revision", CTB_REVISION);
+	ctb_add_context("contend_options", CTB_CONTEND_OPTIONS);
 	snprintf(buf, sizeof(buf), "%s; %s",
 #if defined(__clang__)
 		 "clang " __clang_version__,

@@ -28,9 +28,9 @@ import tempfile
 COUNTERS = ["ops_per_s", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
             "fairness", "cpu_per_op_ns", "ctx_switches_per_op", "misplaced",
             "tail_frac"]
-CONTEXT = ["contend_version", "contend_revision", "compiler", "hwloc_version",
-           "benchmark_version", "policies", "allowed_pus", "timer_overhead_ns",
-           "binding", "impls"]
+CONTEXT = ["contend_version", "contend_revision", "contend_options", "compiler",
+           "hwloc_version", "benchmark_version", "policies", "allowed_pus",
+           "timer_overhead_ns", "binding", "impls"]
 NAME = re.compile(r"^(?P<family>[a-z0-9]+)/(?P<impl>[a-z0-9_]+)(/[a-z0-9_]+(:[0-9a-zx]+)?)*"
                   r"/threads:(?P<threads>[0-9]+)/place:(?P<place>none|compact|scatter|cpus:[0-9,-]+)$")
 # The workload names DESIGN fixes, per family.

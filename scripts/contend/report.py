@@ -79,6 +79,7 @@ def _meta_table(meta):
     add("virtualization", host.get("virtualization"))
     add("frequency governor", host.get("governor") or "not readable")
     add("compiler", tool.get("compiler"))
+    add("contend build options", tool.get("contend_options"))
     add("meson / python", " / ".join(x for x in (tool.get("meson"), tool.get("python")) if x))
     for k in sorted(libs):
         add(k, libs[k])

@@ -225,6 +225,31 @@ class MetaTest(unittest.TestCase):
         self.assertEqual(v(old, ctx, "compiler"), "cc 12")
         self.assertIsNone(v({}, {}, "compiler"))
 
+    def test_contend_options(self):
+        """The library options a run measured: meta.json's toolchain first,
+        else contend-bench's context; the report's platform table shows them."""
+        spin0 = "mutex_spin=0 mutex_probe_gap=128 event_spin=400 wait=futex"
+        meta = {"toolchain": {"compiler": "gcc 12", "contend_options": spin0}}
+        self.assertEqual(cmeta.value(meta, {}, "contend_options"), spin0)
+        self.assertEqual(cmeta.value({}, {"contend_options": spin0}, "contend_options"), spin0)
+        self.assertIsNone(cmeta.value({}, {}, "contend_options"))
+        from contend import report as creport
+        self.assertIn("| contend build options | %s |" % spin0, creport._meta_table(meta))
+        self.assertNotIn("contend build options",
+                         creport._meta_table({"toolchain": {"compiler": "x"}}))
+
+    def test_contend_options_from_build_folder(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assertIsNone(chost.contend_options(d))        # no introspection
+            os.mkdir(os.path.join(d, "meson-info"))
+            with open(os.path.join(d, "meson-info", "intro-buildoptions.json"), "w") as f:
+                json.dump([{"name": "wait", "value": "auto"}, {"name": "mutex_spin", "value": 0},
+                           {"name": "buildtype", "value": "release"},
+                           {"name": "event_spin", "value": 400},
+                           {"name": "mutex_probe_gap", "value": 128}], f)
+            self.assertEqual(chost.contend_options(d),
+                             "mutex_spin=0 mutex_probe_gap=128 event_spin=400 wait=auto")
+
 
 class CsvTest(TempRun):
     def test_results_csv(self):
