@@ -94,6 +94,7 @@ class Run:
         self.revision = ''
         self.compiler = ''
         self.gb_version = ''
+        self.contend_options = ''   # libcontend's meson options (mutex_spin=...)
         self.repetitions = 0
         self.floor_ns = None        # median c2c round trip
         self.floor_pairs = 0
@@ -200,6 +201,7 @@ def describe_run(run, loaded):
         run.revision += ' (dirty)'
     run.compiler = meta_value(run, 'compiler') or ''
     run.gb_version = _version(meta_value(run, 'gb_version', cmeta.versioned) or '')
+    run.contend_options = meta_value(run, 'contend_options') or ''
     reps = [len(b.samples.get('real_time_ns', b.samples.get('ops_per_s', [])))
             for b in run.benchmarks.values()]
     run.repetitions = max(reps) if reps else 0

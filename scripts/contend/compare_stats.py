@@ -184,6 +184,12 @@ class Comparison:
         missing = [k for k, v in versions.items() if not v]
         if missing and known:
             out.append(f'Google Benchmark version unknown for {", ".join(missing)}')
+        options = {r.label: r.contend_options for r in self.runs}
+        if len({v for v in options.values() if v}) > 1:
+            listed = '; '.join(f'{k} {v}' for k, v in options.items() if v)
+            out.append(f'contend build options differ ({listed}): the contend rows of these '
+                       'runs measured different code (mutex_spin=0 builds the direct-park '
+                       'ct_mutex)')
         low = [r for r in self.rows if r.enough
                and min_possible_p(len(r.a), len(r.x)) >= self.alpha]
         if low:

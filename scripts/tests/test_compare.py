@@ -11,6 +11,7 @@ import csv
 import importlib.machinery
 import importlib.util
 import io
+import json
 import math
 import os
 import re
@@ -367,6 +368,27 @@ class PuFallback(unittest.TestCase):
             self.assertIn('| A | plat | r1 | 2025-01-01 12:00 | ? | ? | 2 (num_cpus) |', out)
             # meta.json's 4 PUs win over B's num_cpus of 8.
             self.assertIn('| 4 (meta.json) |', out)
+
+
+class BuildOptions(unittest.TestCase):
+    def test_different_contend_options_warn(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = []
+            for name, spin in (('r1', 400), ('r2', 0)):
+                run_dir = Path(tmp) / 'plat' / name
+                shutil.copytree(A, run_dir)
+                meta = json.loads((run_dir / 'meta.json').read_text())
+                meta.setdefault('toolchain', {})['contend_options'] = (
+                    'mutex_spin=%d mutex_probe_gap=128 event_spin=400 wait=futex' % spin)
+                (run_dir / 'meta.json').write_text(json.dumps(meta))
+                runs.append(run_dir)
+            status, out, err = run(runs[0], runs[1], '--markdown')
+            self.assertEqual(status, 0, err)
+            self.assertIn('> **Warning:** contend build options differ (A mutex_spin=400 '
+                          'mutex_probe_gap=128 event_spin=400 wait=futex; B mutex_spin=0', out)
+            status, out, err = run(runs[0], A, '--markdown')   # A records none: no warning
+            self.assertEqual(status, 0, err)
+            self.assertNotIn('build options differ', out)
 
 
 class Helpers(unittest.TestCase):
