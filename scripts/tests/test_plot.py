@@ -133,8 +133,14 @@ class RunParallelTest(unittest.TestCase):
                     '  esac\n'
                     'done\n' % self.tmp)
         os.chmod(self.fake, 0o755)
+        # run_parallel's temp folders go to a folder of this test's own, so
+        # that another program's (a concurrent test run's) cannot count.
+        self.saved_tempdir = tempfile.tempdir
+        tempfile.tempdir = os.path.join(self.tmp, "tmp")
+        os.mkdir(tempfile.tempdir)
 
     def tearDown(self):
+        tempfile.tempdir = self.saved_tempdir
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def temp_folders(self):
