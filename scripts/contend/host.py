@@ -186,6 +186,8 @@ def contend_options(build_dir):
             have = {o.get("name"): o.get("value") for o in json.load(f) if isinstance(o, dict)}
     except (OSError, TypeError, ValueError):
         return None
+    if have.get("wait") == "auto":      # as lib/meson.build resolves it
+        have["wait"] = "futex" if platform.system() == "Linux" else "portable"
     parts = ["%s=%s" % (k, have[k]) for k in CONTEND_OPTIONS if k in have]
     return " ".join(parts) or None
 
