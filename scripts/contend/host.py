@@ -164,32 +164,7 @@ def toolchain(build_dir):
     rc, out, _ = run_quiet(["meson", "--version"], timeout=20)
     if rc == 0:
         tc["meson"] = out.strip()
-    opts = contend_options(build_dir)
-    if opts:
-        tc["contend_options"] = opts
     return tc
-
-
-# libcontend's meson options that change what a run measures (mutex_spin=0
-# builds the direct-park ct_mutex), in the order contend-bench's context
-# gives them.
-CONTEND_OPTIONS = ("mutex_spin", "mutex_probe_gap", "event_spin", "wait")
-
-
-def contend_options(build_dir):
-    """'mutex_spin=400 mutex_probe_gap=128 ...' from a build folder's meson
-    introspection, or None without one."""
-    if not build_dir:
-        return None
-    try:
-        with open(os.path.join(build_dir, "meson-info", "intro-buildoptions.json")) as f:
-            have = {o.get("name"): o.get("value") for o in json.load(f) if isinstance(o, dict)}
-    except (OSError, TypeError, ValueError):
-        return None
-    if have.get("wait") == "auto":      # as lib/meson.build resolves it
-        have["wait"] = "futex" if platform.system() == "Linux" else "portable"
-    parts = ["%s=%s" % (k, have[k]) for k in CONTEND_OPTIONS if k in have]
-    return " ".join(parts) or None
 
 
 DEB_LIBS = (("google_benchmark", "libbenchmark-dev"), ("hwloc", "libhwloc-dev"),

@@ -20,7 +20,8 @@ FIELDS = {
     "date": (("started",), "date"),
     "revision": (("git", "revision"), "contend_revision"),
     "compiler": (("toolchain", "compiler"), "compiler"),
-    "contend_options": (("toolchain", "contend_options"), "contend_options"),
+    # libcontend's meson options, as contend-bench was built (its context only)
+    "contend_options": (None, "contend_options"),
     "gb_version": (("libraries", "google_benchmark"), "benchmark_version"),
     "cpu_model": (("host", "cpu_model"), None),
     "run_id": (("run_id",), None),
@@ -60,7 +61,8 @@ def _at(obj, path):
 
 def recorded(meta, field):
     """A field where today's meta.json has it (no other spelling), or None."""
-    return _at(meta, FIELDS[field][0]) if isinstance(meta, dict) else None
+    path = FIELDS[field][0]
+    return _at(meta, path) if path and isinstance(meta, dict) else None
 
 
 def value(meta, context, field, accept=None, sources=("meta", "context")):

@@ -3,7 +3,7 @@
 import os
 import re
 
-from . import io as cio, tables as ct
+from . import io as cio, meta as cmeta, tables as ct
 from .gnuplot import REPO
 
 def _md_escape(s):
@@ -52,7 +52,15 @@ def headline_terminal(rows):
     return "\n".join(lines)
 
 
-def _meta_table(meta):
+def _contend_options(run):
+    """The library options contend-bench recorded it was built with, one
+    entry per distinct build among the run's files (python-peers' records
+    none), or None."""
+    found = {cmeta.value(run.meta, ctx, "contend_options") for ctx in run.contexts.values()}
+    return "; ".join(sorted(v for v in found if v)) or None
+
+
+def _meta_table(meta, contend_options=None):
     host = meta.get("host") or {}
     tool = meta.get("toolchain") or {}
     libs = meta.get("libraries") or {}
@@ -79,7 +87,7 @@ def _meta_table(meta):
     add("virtualization", host.get("virtualization"))
     add("frequency governor", host.get("governor") or "not readable")
     add("compiler", tool.get("compiler"))
-    add("contend build options", tool.get("contend_options"))
+    add("contend build options", contend_options)
     add("meson / python", " / ".join(x for x in (tool.get("meson"), tool.get("python")) if x))
     for k in sorted(libs):
         add(k, libs[k])
@@ -157,7 +165,7 @@ def write_report(run_dir, plotter, gnuplot_note=None):
 
     out.append("## Platform")
     out.append("")
-    out.append(_meta_table(meta))
+    out.append(_meta_table(meta, _contend_options(run)))
     out.append("")
     if os.path.exists(os.path.join(run_dir, "topology.png")):
         out.append("![hwloc topology of the machine](topology.png)")

@@ -377,10 +377,11 @@ class BuildOptions(unittest.TestCase):
             for name, spin in (('r1', 400), ('r2', 0)):
                 run_dir = Path(tmp) / 'plat' / name
                 shutil.copytree(A, run_dir)
-                meta = json.loads((run_dir / 'meta.json').read_text())
-                meta.setdefault('toolchain', {})['contend_options'] = (
-                    'mutex_spin=%d mutex_probe_gap=128 event_spin=400 wait=futex' % spin)
-                (run_dir / 'meta.json').write_text(json.dumps(meta))
+                for gb in (run_dir / 'gb').glob('*.json'):    # as contend-bench records it
+                    doc = json.loads(gb.read_text())
+                    doc['context']['contend_options'] = (
+                        'mutex_spin=%d mutex_probe_gap=128 event_spin=400 wait=futex' % spin)
+                    gb.write_text(json.dumps(doc))
                 runs.append(run_dir)
             status, out, err = run(runs[0], runs[1], '--markdown')
             self.assertEqual(status, 0, err)

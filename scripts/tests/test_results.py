@@ -226,31 +226,28 @@ class MetaTest(unittest.TestCase):
         self.assertIsNone(v({}, {}, "compiler"))
 
     def test_contend_options(self):
-        """The library options a run measured: meta.json's toolchain first,
-        else contend-bench's context; the report's platform table shows them."""
+        """The library options a run measured, as contend-bench recorded them
+        in its context; the report's platform table shows them."""
         spin0 = "mutex_spin=0 mutex_probe_gap=128 event_spin=400 wait=futex"
-        meta = {"toolchain": {"compiler": "gcc 12", "contend_options": spin0}}
-        self.assertEqual(cmeta.value(meta, {}, "contend_options"), spin0)
         self.assertEqual(cmeta.value({}, {"contend_options": spin0}, "contend_options"), spin0)
         self.assertIsNone(cmeta.value({}, {}, "contend_options"))
         from contend import report as creport
-        self.assertIn("| contend build options | %s |" % spin0, creport._meta_table(meta))
-        self.assertNotIn("contend build options",
-                         creport._meta_table({"toolchain": {"compiler": "x"}}))
+        meta = {"toolchain": {"compiler": "gcc 12"}}
+        self.assertIn("| contend build options | %s |" % spin0, creport._meta_table(meta, spin0))
+        self.assertNotIn("contend build options", creport._meta_table(meta))
 
-    def test_contend_options_from_build_folder(self):
-        with tempfile.TemporaryDirectory() as d:
-            self.assertIsNone(chost.contend_options(d))        # no introspection
-            os.mkdir(os.path.join(d, "meson-info"))
-            with open(os.path.join(d, "meson-info", "intro-buildoptions.json"), "w") as f:
-                json.dump([{"name": "wait", "value": "auto"}, {"name": "mutex_spin", "value": 0},
-                           {"name": "buildtype", "value": "release"},
-                           {"name": "event_spin", "value": 400},
-                           {"name": "mutex_probe_gap", "value": 128}], f)
-            # wait=auto resolved as the build resolves it (futex on Linux),
-            # the spelling contend-bench's context uses.
-            self.assertEqual(chost.contend_options(d),
-                             "mutex_spin=0 mutex_probe_gap=128 event_spin=400 wait=futex")
+    def test_contend_options_from_the_run_contexts(self):
+        from contend import report as creport
+        spin0 = "mutex_spin=0 mutex_probe_gap=128 event_spin=400 wait=futex"
+        run = cr.Run()
+        run.contexts = {"gb/mutex.json": {"contend_options": spin0},
+                        "gb/counter.json": {"contend_options": spin0},
+                        "gb/python-peers.json": {}}
+        self.assertEqual(creport._contend_options(run), spin0)
+        run.contexts["gb/ring.json"] = {"contend_options": "mutex_spin=400"}
+        self.assertEqual(creport._contend_options(run), "mutex_spin=0 mutex_probe_gap=128 "
+                         "event_spin=400 wait=futex; mutex_spin=400")
+        self.assertIsNone(creport._contend_options(cr.Run()))
 
 
 class CsvTest(TempRun):
