@@ -138,6 +138,8 @@ def write_report(run_dir, plotter, gnuplot_note=None):
     if settings.get("repetitions"):
         bits.append("%s repetition%s" % (settings["repetitions"],
                                          "" if settings["repetitions"] == 1 else "s"))
+    if (settings.get("processes") or 1) > 1:
+        bits.append("each in %d processes, pooled" % settings["processes"])
     out.append(", ".join(bits) + ".")
     out.append("")
     nbench = len(run.instances)

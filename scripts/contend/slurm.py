@@ -39,9 +39,9 @@ Options:
   -h, --help       this text
 
 Sweep options, passed to scripts/sweep on every node: --quick, --full,
---filter REGEX, --repetitions N, --duration S, --threads LIST, --place LIST,
---step-timeout S, --no-peers, --bench PATH. Without --bench each job builds
-contend-bench on its node (scripts/deps, then meson into
+--filter REGEX, --repetitions N, --processes N, --duration S, --threads LIST,
+--place LIST, --step-timeout S, --no-peers, --bench PATH. Without --bench
+each job builds contend-bench on its node (scripts/deps, then meson into
 ${TMPDIR:-/tmp}/contend-build-<job>, removed afterwards), since node types
 may differ in CPU and compiler; with --bench every node runs that binary.
 
@@ -89,8 +89,8 @@ CONSTRAINT_RX = re.compile(r"^[A-Za-z0-9._\-&|,*\[\]()!]+$")
 FEATURE_RX = re.compile(r"^[A-Za-z0-9._-]+$")
 
 # scripts/sweep's options: those that take a value, and flags.
-SWEEP_VALUE_OPTS = ("--filter", "--repetitions", "--duration", "--threads", "--place",
-                    "--step-timeout", "--bench")
+SWEEP_VALUE_OPTS = ("--filter", "--repetitions", "--processes", "--duration", "--threads",
+                    "--place", "--step-timeout", "--bench")
 SWEEP_FLAGS = ("--quick", "--full", "--no-peers")
 
 

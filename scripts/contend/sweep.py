@@ -2,8 +2,9 @@
 placements, and leave a self-describing result folder with figures.
 
 Usage: scripts/sweep [--quick | --full] [--filter REGEX] [--out DIR]
-                     [--repetitions N] [--duration S] [--threads LIST]
-                     [--place LIST] [--step-timeout S] [--bench PATH] [--no-peers]
+                     [--repetitions N] [--processes N] [--duration S]
+                     [--threads LIST] [--place LIST] [--step-timeout S]
+                     [--bench PATH] [--no-peers]
        scripts/sweep --resume RUN_DIR [--bench PATH]
 
   --quick          default: every family, threads 1, PUs and 4xPUs, places
@@ -16,6 +17,13 @@ Usage: scripts/sweep [--quick | --full] [--filter REGEX] [--out DIR]
   --out DIR        results root (default: results/); the run goes to
                    DIR/<platform>/<run-id>/
   --repetitions N  Google Benchmark repetitions per benchmark
+  --processes N    run each contend-bench step as N processes, one after
+                   the other, each with --repetitions, and pool their
+                   repetitions (medians and intervals over all N x R): a
+                   mode that holds for a whole process (where memory
+                   landed, which CPU runs which thread) then weighs as one
+                   of N; default 1; takes N times as long (the duration
+                   is fitted to one process per step)
   --duration S     minimum measured seconds per benchmark (default: fitted
                    to the profile's time budget)
   --threads LIST, --place LIST   override the profile (contend-bench syntax)
@@ -82,10 +90,11 @@ QUICK_FAMILY_DURATION_CAP = {"pool": 0.02}
 
 def parse_args(argv):
     opts = {"profile": None, "filter": None, "out": None, "repetitions": None,
-            "duration": None, "threads": None, "place": None, "step_timeout": None,
-            "bench": None, "resume": None, "no_peers": False}
+            "processes": None, "duration": None, "threads": None, "place": None,
+            "step_timeout": None, "bench": None, "resume": None, "no_peers": False}
     it = iter(argv)
     takes = {"--filter": "filter", "--out": "out", "--repetitions": "repetitions",
+             "--processes": "processes",
              "--duration": "duration", "--threads": "threads", "--place": "place",
              "--step-timeout": "step_timeout", "--bench": "bench", "--resume": "resume"}
     for a in it:
@@ -118,7 +127,8 @@ def parse_args(argv):
             re.compile(opts["filter"])
         except re.error as e:
             raise UsageError("--filter '%s' is not a regular expression: %s" % (opts["filter"], e))
-    for k, conv, lo in (("repetitions", int, 1), ("duration", float, 1e-6),
+    for k, conv, lo in (("repetitions", int, 1), ("processes", int, 1),
+                        ("duration", float, 1e-6),
                         ("step_timeout", float, 1.0)):
         if opts[k] is not None:
             try:
@@ -134,8 +144,8 @@ def parse_args(argv):
         if opts[k] is not None and not re.match(r"^[A-Za-z0-9:,\-]+$", opts[k]):
             raise UsageError("--%s '%s' is not a list like 1,2,4 / compact,scatter" % (k, opts[k]))
     if opts["resume"]:
-        clash = [k for k in ("profile", "filter", "out", "repetitions", "duration", "threads",
-                             "place") if opts[k] is not None]
+        clash = [k for k in ("profile", "filter", "out", "repetitions", "processes", "duration",
+                             "threads", "place") if opts[k] is not None]
         if clash:
             raise UsageError("--resume takes its settings from RUN_DIR/meta.json; drop --%s"
                              % clash[0].replace("_", "-"))
@@ -164,7 +174,8 @@ def profile_places(profile):
 
 
 def fit_duration(profile, steps, reps):
-    """The --duration that fits the profile's budget."""
+    """The --duration that fits the profile's budget (of one process per
+    step: --processes N takes N times as long)."""
     fixed = sum(step_cost(s, reps, 0.0) for s in steps)
     per_second = sum(step_cost(s, reps, 1.0) for s in steps) - fixed
     lo, hi = DURATION_LIMITS[profile]
@@ -365,6 +376,7 @@ def run(sw, opts):
             "threads": opts["threads"] or profile_threads(profile, host["pus"]),
             "places": opts["place"] or profile_places(profile),
             "repetitions": opts["repetitions"] or (5 if profile == "full" else 1),
+            "processes": opts["processes"] or 1,
             "duration": opts["duration"], "filter": opts["filter"],
             "step_timeout": opts["step_timeout"], "no_peers": opts["no_peers"],
         }
@@ -406,9 +418,11 @@ def run(sw, opts):
 
     total_expected = sum(sw.expected_seconds(s, settings) for s in todo)
     nbench = sum(s.get("benchmarks") or 0 for s in todo)
-    say("%d step%s, %d benchmarks, threads %s, places %s, %g s each x %d; about %s; into %s"
+    procs = settings.get("processes") or 1
+    say("%d step%s, %d benchmarks, threads %s, places %s, %g s each x %d%s; about %s; into %s"
         % (len(todo), "" if len(todo) == 1 else "s", nbench, settings["threads"],
            settings["places"], settings["duration"], settings["repetitions"],
+           " in %d processes" % procs if procs > 1 else "",
            fmt_time(total_expected), rel(sw.run_dir)))
 
     # 4. run the steps.

@@ -119,6 +119,44 @@ def step_cost(step, reps, duration):
     return n * (a * reps * duration + b) + 0.3
 
 
+def step_processes(step, settings):
+    """How many contend-bench processes run the step, one after the other
+    (--processes; python-peers runs once)."""
+    return (settings.get("processes") or 1) if step["kind"] == "bench" else 1
+
+
+def pooled(benchmarks, pass_i, passes, reps):
+    """The entries of process pass_i (of passes, reps repetitions each) for
+    the step's JSON: with one process, as written; with several, their
+    repetitions numbered on (process pass_i's first is pass_i * reps) and
+    Google Benchmark's per-process aggregates left out: the report's
+    medians and intervals are then over every process's repetitions."""
+    if passes == 1:
+        return list(benchmarks)
+    out = []
+    for b in benchmarks:
+        if b.get("run_type") == "aggregate":
+            continue
+        b = dict(b)
+        b["repetition_index"] = int(b.get("repetition_index") or 0) + pass_i * reps
+        b["repetitions"] = reps * passes
+        out.append(b)
+    return out
+
+
+def pass_progress(progress, step, pass_i, passes):
+    """progress, counting over every process of the step."""
+    if passes == 1:
+        return progress
+    total = step.get("benchmarks")
+    view = dict(step, benchmarks=total * passes if total else None)
+    done_before = pass_i * (total or 0)
+
+    def shown(k, n, _step, done, current, elapsed):
+        progress(k, n, view, done + done_before, current, elapsed)
+    return shown
+
+
 # ------------------------------------------------------------------ build
 
 class Sweep:
@@ -274,7 +312,8 @@ class Sweep:
         return cmd
 
     def expected_seconds(self, step, settings):
-        return step_cost(step, settings["repetitions"], settings["duration"])
+        return step_cost(step, settings["repetitions"], settings["duration"]) * \
+            step_processes(step, settings)
 
     def run_step(self, exe, settings, step, k, n, progress):
         """Runs one step, restarting past a benchmark that hangs or crashes.
@@ -285,6 +324,7 @@ class Sweep:
         names = step.get("names")
         remaining = list(names) if names else None
         reps = settings["repetitions"]
+        passes = step_processes(step, settings)
         # A benchmark (one repetition) that reports nothing for bench_limit
         # seconds hangs; a step that runs past step_limit is stopped.
         bench_limit = settings.get("step_timeout") or (
@@ -300,82 +340,98 @@ class Sweep:
         t_step = time.monotonic()
         zero_progress = 0
         message = None
-        while True:
-            invoke_names = remaining
-            program = os.path.join(HERE, "python-peers") if step["kind"] == "peers" else exe
-            self.bench_exe = exe
-            cmd = self.step_command(program, settings, step, tmp, invoke_names)
-            shown = [c if not c.startswith("--benchmark_out=") else
-                     "--benchmark_out=gb/%s.json" % step["name"] for c in cmd]
-            shown[0] = rel(shown[0])
-            record["commands"].append(shell_join(shown))
-            self.log_cmd(shown)
-            cio.unlink_quietly(tmp)
-            rc, hung, seen, lines = self._invoke(cmd, step, k, n, progress, bench_limit,
-                                                 invoke_names, t_step, t_step + step_limit)
-            log_lines.extend(lines)
-            doc = None
-            try:
-                doc = cr.load_gb(tmp)
-            except cio.ResultsError:
-                try:
-                    with open(tmp, encoding="utf-8", errors="replace") as f:
-                        doc = cr.salvage_truncated(f.read())
-                except OSError:
-                    doc = None
-            cio.unlink_quietly(tmp)
-            got = set()
-            if doc:
-                context = context or doc.get("context")
-                results.extend(doc.get("benchmarks", []))
-                got = {cr.parse_name(b.get("run_name") or b["name"]).key
-                       for b in doc["benchmarks"]}
-            complete = doc is not None and not hung and (
-                remaining is None or all(x in got for x in remaining))
-            if complete or (rc == 0 and not hung):
-                if doc is None:
-                    message = "%s wrote no valid JSON" % os.path.basename(program)
-                elif rc != 0:
-                    # python-peers exits 1 when a benchmark failed; its
-                    # JSON has every result, the error rows included.
-                    record["exit_status"] = rc
-                break
-            # A hang or crash: name the benchmark that was running.
-            over = time.monotonic() - t_step >= step_limit
-            why = ("no result within %.0f s; killed by scripts/sweep" % bench_limit if hung
-                   else "%s %s" % (os.path.basename(program), exit_text(rc)))
-            if over:
-                why = "step time limit (%.0f s) reached; killed by scripts/sweep" % step_limit
-            if remaining is None:
-                message = why
-                break
-            done = got | seen
-            left = [x for x in remaining if x not in got]
-            if not left:
-                break
-            culprit = next((x for x in left if x not in done), left[0])
-            # Benchmarks the console reported but the JSON lacks ran before
-            # the culprit; re-run them rather than lose them.
-            killed.append((culprit, why))
-            remaining = [x for x in left if x != culprit]
-            if hung and not over:
-                # An implementation that hangs at T threads (spinning locks
-                # collapse once threads outnumber PUs) is not run at T or
-                # more threads in the rest of this step.
-                skip = hang_twins(culprit, remaining)
-                for x in skip:
-                    killed.append((x, "skipped: %s did not finish within %.0f s"
-                                   % (culprit, bench_limit)))
-                remaining = [x for x in remaining if x not in skip]
+        for pass_i in range(passes):
+            # Every process runs what has not failed in an earlier one (a
+            # benchmark that hung or crashed there has its error entry).
+            if pass_i > 0:
+                if time.monotonic() - t_step >= step_limit:
+                    message = "step time limit (%.0f s) reached after %d of %d processes" % (
+                        step_limit, pass_i, passes)
+                    break
+                gone = {x for x, _ in killed}
+                remaining = [x for x in names if x not in gone] if names else None
+                if names and not remaining:
+                    break
                 zero_progress = 0
-            else:
-                zero_progress = zero_progress + 1 if not (got or seen) else 0
-            if zero_progress >= 2 or over or not remaining:
-                for x in remaining:
-                    killed.append((x, "not run: %s" % (why if over else
-                                                       "%s failed repeatedly (%s)"
-                                                       % (os.path.basename(program), why))))
-                remaining = []
+            shown_progress = pass_progress(progress, step, pass_i, passes)
+            while True:
+                invoke_names = remaining
+                program = os.path.join(HERE, "python-peers") if step["kind"] == "peers" else exe
+                self.bench_exe = exe
+                cmd = self.step_command(program, settings, step, tmp, invoke_names)
+                shown = [c if not c.startswith("--benchmark_out=") else
+                         "--benchmark_out=gb/%s.json" % step["name"] for c in cmd]
+                shown[0] = rel(shown[0])
+                record["commands"].append(shell_join(shown))
+                self.log_cmd(shown)
+                cio.unlink_quietly(tmp)
+                rc, hung, seen, lines = self._invoke(cmd, step, k, n, shown_progress, bench_limit,
+                                                     invoke_names, t_step, t_step + step_limit)
+                log_lines.extend(lines)
+                doc = None
+                try:
+                    doc = cr.load_gb(tmp)
+                except cio.ResultsError:
+                    try:
+                        with open(tmp, encoding="utf-8", errors="replace") as f:
+                            doc = cr.salvage_truncated(f.read())
+                    except OSError:
+                        doc = None
+                cio.unlink_quietly(tmp)
+                got = set()
+                if doc:
+                    context = context or doc.get("context")
+                    results.extend(pooled(doc.get("benchmarks", []), pass_i, passes, reps))
+                    got = {cr.parse_name(b.get("run_name") or b["name"]).key
+                           for b in doc["benchmarks"]}
+                complete = doc is not None and not hung and (
+                    remaining is None or all(x in got for x in remaining))
+                if complete or (rc == 0 and not hung):
+                    if doc is None:
+                        message = "%s wrote no valid JSON" % os.path.basename(program)
+                    elif rc != 0:
+                        # python-peers exits 1 when a benchmark failed; its
+                        # JSON has every result, the error rows included.
+                        record["exit_status"] = rc
+                    break
+                # A hang or crash: name the benchmark that was running.
+                over = time.monotonic() - t_step >= step_limit
+                why = ("no result within %.0f s; killed by scripts/sweep" % bench_limit if hung
+                       else "%s %s" % (os.path.basename(program), exit_text(rc)))
+                if over:
+                    why = "step time limit (%.0f s) reached; killed by scripts/sweep" % step_limit
+                if remaining is None:
+                    message = why
+                    break
+                done = got | seen
+                left = [x for x in remaining if x not in got]
+                if not left:
+                    break
+                culprit = next((x for x in left if x not in done), left[0])
+                # Benchmarks the console reported but the JSON lacks ran before
+                # the culprit; re-run them rather than lose them.
+                killed.append((culprit, why))
+                remaining = [x for x in left if x != culprit]
+                if hung and not over:
+                    # An implementation that hangs at T threads (spinning locks
+                    # collapse once threads outnumber PUs) is not run at T or
+                    # more threads in the rest of this step.
+                    skip = hang_twins(culprit, remaining)
+                    for x in skip:
+                        killed.append((x, "skipped: %s did not finish within %.0f s"
+                                       % (culprit, bench_limit)))
+                    remaining = [x for x in remaining if x not in skip]
+                    zero_progress = 0
+                else:
+                    zero_progress = zero_progress + 1 if not (got or seen) else 0
+                if zero_progress >= 2 or over or not remaining:
+                    for x in remaining:
+                        killed.append((x, "not run: %s" % (why if over else
+                                                           "%s failed repeatedly (%s)"
+                                                           % (os.path.basename(program), why))))
+                    remaining = []
+                    break
+            if message:
                 break
         seconds = time.monotonic() - t_step
         if names and results:

@@ -12,6 +12,11 @@ Misbehaviour on demand, for tests (environment, regexes on names):
   FAKE_BENCH_ERROR  matching benchmarks report error_occurred
   FAKE_BENCH_SLEEP  seconds each benchmark takes (default: --duration)
   FAKE_BENCH_LOG    file to append each invocation's argv to
+  FAKE_BENCH_RUN_SCALE  file: each invocation appends a line to it and
+                    multiplies every throughput by the number of lines
+                    (1 for the first process, 2 for the next, ...)
+  FAKE_BENCH_AGGREGATES  set: with repetitions > 1, write Google
+                    Benchmark's mean/median/stddev/cv entries too
   FAKE_BENCH_FILL   matching benchmarks first fill the disk: they write
                     FAKE_BENCH_FILL_FILE until no space is left
 A write that fails (disk full) gets one line on stderr and exit status 1.
@@ -101,6 +106,13 @@ def main(argv):
             print(n)
         return 0
     reps = int(opts["benchmark_repetitions"])
+    scale = 1
+    scale_file = os.environ.get("FAKE_BENCH_RUN_SCALE")
+    if scale_file:
+        with open(scale_file, "a") as sf:
+            sf.write("run\n")
+        with open(scale_file) as sf:
+            scale = len(sf.readlines())
     sleep = float(os.environ.get("FAKE_BENCH_SLEEP", opts["duration"]))
     out = opts.get("benchmark_out")
     f = open(out, "w") if out else None
@@ -139,7 +151,7 @@ def main(argv):
                 b.update(error_occurred=True, error_message="fake failure", iterations=1,
                          real_time=0.0, cpu_time=0.0, time_unit="ns")
             else:
-                ops = BASE_OPS.get(impl, 1e7) / (1 if t == 1 else t) * (1 + 0.01 * r)
+                ops = BASE_OPS.get(impl, 1e7) / (1 if t == 1 else t) * (1 + 0.01 * r) * scale
                 rt = 1e9 / ops
                 b.update(iterations=int(ops * 0.01), real_time=rt, cpu_time=rt * 1.2,
                          time_unit="ns", cpu_per_op_ns=rt * 1.5, ctx_switches_per_op=0.0,
@@ -153,6 +165,13 @@ def main(argv):
                                                                   b["cpu_time"], b["iterations"])
             print(line if not b.get("error_occurred") else
                   "%s/manual_time ERROR OCCURRED: 'fake failure'" % n, flush=True)
+        ok = [b for b in rows if not b.get("error_occurred")]
+        if os.environ.get("FAKE_BENCH_AGGREGATES") and reps > 1 and ok:
+            for agg in ("mean", "median", "stddev", "cv"):
+                a = dict(ok[0], name="%s/manual_time_%s" % (n, agg), run_type="aggregate",
+                         aggregate_name=agg, aggregate_unit="time")
+                a.pop("repetition_index", None)
+                rows.append(a)
         if f:
             for b in rows:
                 f.write(("" if first else ",\n") + "    " +

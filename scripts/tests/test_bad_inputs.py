@@ -260,6 +260,8 @@ for _n, _a, _p, _w in (
          "`--filter '('`"),
         ("sweep_repetitions_zero", ["--repetitions", "0"], r"--repetitions '0'",
          "`--repetitions 0`"),
+        ("sweep_processes_word", ["--processes", "two"], r"--processes 'two'",
+         "`--processes two`"),
         ("sweep_duration_word", ["--duration", "abc"], r"--duration 'abc'",
          "`--duration abc`"),
         ("sweep_threads_not_a_list", ["--threads", "1;2"], r"--threads '1;2' is not a list",

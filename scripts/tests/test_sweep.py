@@ -175,6 +175,52 @@ class FakeSweepTest(unittest.TestCase):
         with open(os.path.join(d, "report.md")) as f:
             self.assertRegex(f.read(), r"benchmarks in \d+ result files; 1 failed\.")
 
+    def test_processes_pool_repetitions(self):
+        # --processes 3 --repetitions 2: three contend-bench runs per step,
+        # their 6 repetitions pooled (Google Benchmark's per-process
+        # aggregates left out); a benchmark that hung in the first process
+        # is not run again.
+        log = os.path.join(self.out, "argv.log")
+        env = {"FAKE_BENCH_LOG": log, "FAKE_BENCH_RUN_SCALE": os.path.join(self.out, "runs"),
+               "FAKE_BENCH_AGGREGATES": "1",
+               "FAKE_BENCH_HANG": "mutex/pthread_mutex/cs_ns:0/threads:2/place:compact"}
+        rc, out, err = self.fake("--filter", "^mutex/", "--processes", "3", "--repetitions", "2",
+                                 "--step-timeout", "2", env=env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("x 2 in 3 processes", err)
+        (d,) = run_dirs(self.out)
+        meta = self.load_meta(d)
+        self.assertEqual(meta["settings"]["processes"], 3)
+        (step,) = meta["steps"]
+        # The first process is restarted once past the hang.
+        self.assertEqual(len(step["commands"]), 4, step["commands"])
+        with open(log) as f:
+            ran = [json.loads(l) for l in f]
+        hung = "mutex/pthread_mutex/cs_ns:0/threads:2/place:compact"
+        twin = "mutex/pthread_mutex/cs_ns:0/threads:2/place:scatter"
+        for argv in ran[2:]:
+            flt = next(a for a in argv if a.startswith("--benchmark_filter="))
+            self.assertNotIn(hung, flt.replace("\\", ""))
+            self.assertNotIn(twin, flt.replace("\\", ""))
+        with open(os.path.join(d, "gb", "mutex.json")) as f:
+            doc = json.load(f)
+        self.assertFalse([b for b in doc["benchmarks"] if b.get("run_type") == "aggregate"])
+        name = "mutex/ct_mutex/cs_ns:0/threads:2/place:compact"
+        mine = [b for b in doc["benchmarks"] if b["run_name"].startswith(name + "/")]
+        self.assertEqual(sorted(b["repetition_index"] for b in mine), list(range(6)))
+        run = cr.load_run(d)
+        inst = run.instances[name]
+        self.assertEqual(len(inst.reps), 6)
+        # 1.2e8 / 2 threads x (1 + 0.01 r) x the invocation's number: it ran
+        # in invocations 1, 3 and 4 (2 is the first process's restart past
+        # the hang), so the median of 1, 1.01, 3, 3.03, 4, 4.04 (x 6e7).
+        self.assertAlmostEqual(inst.median("ops_per_s"), 6e7 * 3.015, delta=1.0)
+        self.assertFalse(run.instances[hung].ok)
+        self.assertFalse(run.instances[twin].ok)
+        self.assertEqual(len(run.instances[hung].errors), 1)
+        with open(os.path.join(d, "report.md")) as f:
+            self.assertIn("each in 3 processes, pooled", f.read())
+
     def interrupt_and_resume(self, sig):
         e = dict(os.environ, FAKE_BENCH_SLEEP="0.08")
         p = subprocess.Popen([PY, SWEEP, "--bench", FAKE, "--no-peers", "--out", self.out,
