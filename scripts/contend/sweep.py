@@ -34,7 +34,8 @@ Usage: scripts/sweep [--quick | --full] [--filter REGEX] [--out DIR]
   --no-peers       leave out the scripts/python-peers step
   --resume RUN_DIR run only the steps of RUN_DIR that have no gb/<step>.json
                    yet (interrupted or failed outright), with the settings
-                   recorded in its meta.json
+                   recorded in its meta.json; refused while another
+                   scripts/sweep is still running in RUN_DIR
 
 Steps: scripts/deps, meson setup/ninja into build/ (release), then one
 contend-bench run per benchmark family (gb/<family>.json), and
@@ -56,6 +57,7 @@ up (the finished steps are kept: --resume once there is room); 2 bad
 usage, or an --out folder that cannot be written; 130 interrupted.
 """
 
+import fcntl
 import json
 import os
 import platform
@@ -182,6 +184,27 @@ def fit_duration(profile, steps, reps):
     d = (BUDGET[profile] - fixed) / max(1e-9, per_second)
     d = min(hi, max(lo, d))
     return float("%.2g" % d)
+
+
+def lock_run_dir(path, flag):
+    """Holds an exclusive lock on the run folder for this process's
+    lifetime (flock on the folder itself: nothing is written into it), so
+    that a --resume cannot run in a folder another scripts/sweep is still
+    writing. Returns the descriptor to keep open."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise UsageError("%s %s: %s" % (flag, path, e.strerror or e))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UsageError("%s %s: another scripts/sweep is still running in it; let it finish "
+                         "(or stop it: Ctrl-C keeps its finished steps), then resume"
+                         % (flag, rel(path)))
+    except OSError:
+        pass    # a file system without locks: go on unguarded
+    return fd
 
 
 def new_run_dir(root, slug):
@@ -326,6 +349,7 @@ def run(sw, opts):
             raise UsageError("--resume %s: cannot use %s: %s" % (resume, meta_path,
                                                                 getattr(e, "strerror", None) or e))
         writable_folder(resume, "--resume")
+        sw.lock_fd = lock_run_dir(resume, "--resume")
     # 1. deps and build (or a given binary).
     build_dir = None
     if opts["bench"]:
@@ -364,6 +388,7 @@ def run(sw, opts):
         pus = counts.get("pus") or len(allowed)
         slug = chost.platform_slug(model, pus, platform.system())
         sw.run_dir, run_id = new_run_dir(root, slug)
+        sw.lock_fd = lock_run_dir(sw.run_dir, "--out")
         sw.scratch.append(sw.run_dir)
         if have_xml:
             cio.atomic_rename(topo_tmp, os.path.join(sw.run_dir, "topology.xml"))

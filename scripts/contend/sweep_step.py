@@ -174,6 +174,7 @@ class Sweep:
         # is interrupted then (there is nothing to resume).
         self.scratch = []
         self.held = None        # the signal mask before run_step blocked them
+        self.lock_fd = None     # the run folder's lock (sweep.lock_run_dir)
 
     def log_cmd(self, cmd):
         self.commands.append(shell_join(cmd))

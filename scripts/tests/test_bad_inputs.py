@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -289,6 +290,30 @@ def sweep_resume_truncated_meta(t):
     t.write("run/meta.json", '{"schema": "contend-run/1", "settings": {"threads": "1,')
     t.fails(t.call("sweep", "--resume", t.path("run"), "--bench", FAKE), 2,
             r"cannot use .*meta\.json")
+
+
+@case("sweep", "`--resume DIR` while another scripts/sweep still runs in DIR")
+def sweep_resume_while_running(t):
+    out = t.path("out")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_BENCH_")}
+    e["FAKE_BENCH_SLEEP"] = "0.2"
+    first = subprocess.Popen([PY, TOOLS["sweep"], "--bench", FAKE, "--no-peers", "--out", out,
+                              "--duration", "0.001", "--threads", "1,2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    try:
+        deadline = time.time() + 60
+        run = None
+        while time.time() < deadline and run is None:
+            found = glob.glob(os.path.join(out, "*", "*", "meta.json"))
+            run = os.path.dirname(found[0]) if found else None
+            time.sleep(0.05)
+        t.assertIsNotNone(run, "the first sweep wrote no meta.json")
+        t.fails(t.call("sweep", "--resume", run, "--bench", FAKE, timeout=60), 2,
+                r"another scripts/sweep is still running in it")
+        t.assertIsNone(first.poll(), "the first sweep ended before the resume was tried")
+    finally:
+        first.kill()
+        first.wait()
 
 
 @case("sweep", "`--resume DIR`, DIR/meta.json a FIFO (would block)")
