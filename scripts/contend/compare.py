@@ -3,6 +3,7 @@
 usage: scripts/compare A B [C ...] [--view threads|normalized] [--markdown | --csv]
                            [--out DIR [--figures N|all]] [--filter REGEX] [--alpha P]
                            [--top N]
+       scripts/compare --headline A B [C ...] [--markdown | --csv]
 
 A, B, ... are run folders (results/<platform>/<run-id>/) or platform folders
 (results/<platform>/, whose newest run is used). A is the baseline: every
@@ -28,6 +29,14 @@ after dividing each platform's p99 latencies (multiplying its throughputs) by
 its own floor, for benchmarks with two or more threads, so a slow
 interconnect and a slow primitive can be told apart.
 
+Headline. --headline puts each run's headline side by side instead (the
+one report.md opens with: contend ÷ its hardest peer per family at 1, PUs
+and 4xPUs threads, with p99 and cpu/op ÷ the same peer), with the band of
+each cell over the runs and in how many runs it meets the bar: ops/s at
+least 1x the peer's, p99 at most 1x, cpu/op at most 1.2x. Runs of one
+machine one after the other show how far a cell moves between runs, so
+whether one run decides it.
+
 Output: a table for the terminal (100 columns; each benchmark's name above
 its metrics, benchmarks sorted by their biggest change), or --markdown, or
 --csv, on stdout; --out DIR also writes
@@ -45,7 +54,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import io as cio
+from . import compare_headline as ch, io as cio
 from .compare_load import DEFAULT_ALPHA, DEFAULT_FIGURES, METRICS, InputError, PROG, load_run
 from .compare_out import write_out_dir
 from .compare_render import render_csv, render_markdown, render_terminal
@@ -74,6 +83,8 @@ def parse_args(argv):
     p.add_argument('--filter', metavar='REGEX', help='only benchmarks whose name matches')
     p.add_argument('--alpha', type=float, default=DEFAULT_ALPHA,
                    help=f'significance level (default {DEFAULT_ALPHA})')
+    p.add_argument('--headline', action='store_true',
+                   help='each run\'s headline side by side, with the band and the bar met')
     p.add_argument('--top', type=int, metavar='N',
                    help='terminal table: only the N benchmarks that changed most')
     p.add_argument('--figures', metavar='N', default=str(DEFAULT_FIGURES),
@@ -90,6 +101,9 @@ def parse_args(argv):
         args.figures = int(args.figures)
     else:
         raise InputError(f'--figures {args.figures}: a number or "all"')
+    if args.headline and (args.out or args.top is not None or args.filter is not None
+                          or args.view != 'threads'):
+        raise InputError('--headline takes runs and --markdown or --csv only')
     if args.top is not None and args.top < 1:
         raise InputError(f'--top {args.top}: must be at least 1')
     if args.filter is not None:
@@ -109,6 +123,11 @@ def main(argv):
         args = parse_args(argv)
         runs = [load_run(arg, chr(ord('A') + i) if i < 26 else f'R{i}')
                 for i, arg in enumerate(args.runs)]
+        if args.headline:
+            render = (ch.render_csv if args.csv else ch.render_markdown if args.markdown
+                      else ch.render_terminal)
+            sys.stdout.write(render(runs))
+            return 0
         if args.view == 'normalized':
             for run in runs:
                 if not run.pus:

@@ -6,7 +6,7 @@ import re
 import statistics
 from pathlib import Path
 
-from . import meta as cmeta, results as cr
+from . import meta as cmeta, results as cr, tables as ctables
 from .gnuplot import PLOTDIR
 
 PROG = 'compare'
@@ -159,6 +159,7 @@ def load_run(arg, label):
         raise InputError(f'{arg}: no successful benchmark in gb/*.json')
     describe_run(run, loaded)
     run.floor_ns, run.floor_pairs = c2c_floor(run)
+    run.headline = ctables.headline(loaded)     # report.md's, for --headline
     return run
 
 def meta_value(run, field, accept=None):

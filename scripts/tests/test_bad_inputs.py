@@ -667,6 +667,12 @@ def compare_newer_gb(t):
     t.assertTrue(rows(r.out))
 
 
+@case("compare", "`--headline` with an option of the per-benchmark tables (`--top 3`)")
+def compare_headline_with_top(t):
+    compare_fails(t, ["--headline", CMP_A, CMP_B, "--top", "3"],
+                  r"--headline takes runs and --markdown or --csv only$")
+
+
 @case("compare", "a run folder whose name is not UTF-8 (not an error)")
 def compare_not_utf8_run_folder(t):
     d = t.path("plat", NOT_UTF8)

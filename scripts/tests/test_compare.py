@@ -392,6 +392,50 @@ class BuildOptions(unittest.TestCase):
             self.assertNotIn('build options differ', out)
 
 
+class Headline(unittest.TestCase):
+    """--headline: each run's report.md headline side by side, band, bar met."""
+
+    def test_band_and_bar(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            slow = Path(tmp) / 'plat' / 'slow'
+            shutil.copytree(A, slow)
+            for gb in (slow / 'gb').glob('*.json'):    # ct_mutex at half its throughput
+                doc = json.loads(gb.read_text())
+                for b in doc['benchmarks']:
+                    if b['name'].startswith('mutex/ct_mutex/') and 'ops_per_s' in b:
+                        b['ops_per_s'] *= 0.5
+                gb.write_text(json.dumps(doc))
+            status, out, err = run('--headline', A, A2, slow, '--csv')
+            self.assertEqual(status, 0, err)
+            rows = {(r['family'], r['threads_label'], r['run']): r for r in csv_rows(out)}
+            for label, ratio, met, misses in (('A', 1.6, '1', ''), ('B', 1.76, '1', ''),
+                                              ('C', 0.8, '0', 'o')):
+                with self.subTest(run=label):
+                    r = rows[('mutex', 'PUs', label)]
+                    self.assertAlmostEqual(float(r['ratio']), ratio, places=6)
+                    self.assertAlmostEqual(float(r['p99_ratio']), 0.5, places=6)
+                    self.assertEqual((r['contend'], r['peer']), ('ct_mutex', 'pthread_mutex'))
+                    self.assertEqual((r['met'], r['misses']), (met, misses))
+            # A cell with a ratio in no run (no peer at 1 thread here) is left out.
+            self.assertNotIn(('mutex', '1', 'A'), rows)
+            status, out, err = run('--headline', A, A2, slow)
+            self.assertEqual(status, 0, err)
+            line = next(l for l in out.splitlines() if l.startswith('mutex    PUs'))
+            self.assertRegex(line, r'1\.60 +1\.76 +0\.80 o +0\.80-1\.76 +2/3$')
+            self.assertTrue(all(len(l) <= WIDTH for l in out.splitlines()))
+            self.assertNotIn('atomic', out)
+            status, out, err = run('--headline', A, slow, '--markdown')
+            self.assertEqual(status, 0, err)
+            self.assertIn('| mutex | PUs (2) | 1.60× pthread_mutex (p99 0.50, cpu 0.67) | '
+                          '**0.80× pthread_mutex (p99 0.50, cpu 0.67)** | 0.80–1.60× | 1 of 2 |',
+                          out)
+
+    def test_usage(self):
+        status, out, err = run('--headline', A, A2, '--top', '3')
+        self.assertEqual(status, 2)
+        self.assertIn('--headline takes runs and --markdown or --csv only', err)
+
+
 class Helpers(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
