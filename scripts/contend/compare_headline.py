@@ -72,11 +72,13 @@ def render_terminal(runs):
     out = ['headline: contend / its hardest peer per family (report.md\'s Headline), per run;',
            'met: ops/s >= %gx, p99 <= %gx and cpu/op <= %gx the peer\'s; a cell that misses'
            % (BAR_OPS, BAR_P99, BAR_CPU),
-           'is marked o (ops/s), p (p99), c (cpu/op)', '']
+           'is marked o (ops/s), p (p99), c (cpu/op) where the runs fit the width', '']
     for r in runs:
         out.append('%s  %s' % (r.label, r.path))
     out.append('')
-    col = 11
+    # Each run's column holds the ratio and its misses; with too many runs
+    # for the width, the ratio alone (the met column still counts misses).
+    col = 11 if 22 + 11 * len(runs) + 16 <= WIDTH else 7
     head = '%-8s %-12s ' % ('family', 'threads') + ''.join(
         '%-*s' % (col, r.label) for r in runs) + '%-12s %s' % ('band', 'met')
     out.append(head[:WIDTH])
@@ -84,7 +86,10 @@ def render_terminal(runs):
         vals = []
         for h in row:
             m = misses(h)
-            vals.append('-' if m is None else ('%s %s' % (fmt(h['ratio']), m)).rstrip())
+            if m is None:
+                vals.append('-')
+            else:
+                vals.append(('%s %s' % (fmt(h['ratio']), m if col > 7 else '')).rstrip())
         band = _band(row)
         met, n = _met(row)
         line = '%-8s %-12s ' % (key[0], _threads(key, row)[:12]) + ''.join(
