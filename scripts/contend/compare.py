@@ -121,7 +121,7 @@ def main(argv):
     args = None
     try:
         args = parse_args(argv)
-        runs = [load_run(arg, chr(ord('A') + i) if i < 26 else f'R{i}')
+        runs = [load_run(arg, chr(ord('A') + i) if i < 26 else f'R{i}', args.headline)
                 for i, arg in enumerate(args.runs)]
         if args.headline:
             render = (ch.render_csv if args.csv else ch.render_markdown if args.markdown

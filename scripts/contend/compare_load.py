@@ -98,6 +98,7 @@ class Run:
         self.repetitions = 0
         self.floor_ns = None        # median c2c round trip
         self.floor_pairs = 0
+        self.headline = None        # report.md's headline rows (--headline only)
 
     @property
     def name(self):
@@ -133,7 +134,10 @@ def resolve_run_dir(arg):
 SAMPLE_KEYS = tuple(m.key for m in METRICS) + ('p50_ns', 'real_time_ns')
 
 
-def load_run(arg, label):
+def load_run(arg, label, headline=False):
+    """The run folder (or a platform folder's newest run) arg as a Run;
+    headline: also its report.md headline (--headline; ~0.4 s for a full
+    run, so only when asked)."""
     run_dir, note = resolve_run_dir(arg)
     try:
         loaded = cr.load_run(str(run_dir))
@@ -159,7 +163,8 @@ def load_run(arg, label):
         raise InputError(f'{arg}: no successful benchmark in gb/*.json')
     describe_run(run, loaded)
     run.floor_ns, run.floor_pairs = c2c_floor(run)
-    run.headline = ctables.headline(loaded)     # report.md's, for --headline
+    if headline:
+        run.headline = ctables.headline(loaded)
     return run
 
 def meta_value(run, field, accept=None):
