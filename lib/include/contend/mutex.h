@@ -48,12 +48,13 @@
  * the direct-park mutex below), probing the state with a relaxed load at
  * exponentially growing gaps (1, 2, 4, ... pauses, up to meson option
  * mutex_probe_gap, 128 by default) and trying the CAS when it reads 0; a
- * lost CAS ends the spin. Then Drepper's loop: exchange(2) (acquire), and park while it
- * returns non-zero; before the first park, announce: count in the slot,
- * then a fence. The first parker of a quiet slot sets FENCED and runs the
- * heavy fence (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full
- * barrier on every CPU running a thread of the process, ~16 us on the
- * reference VM); parkers that find FENCED set run a plain full fence.
+ * lost CAS ends the spin. Then Drepper's loop: exchange(2) (acquire),
+ * and park while it returns non-zero; before the first park, announce:
+ * count in the slot, then a fence. The first parker of a quiet slot sets
+ * FENCED and runs the heavy fence
+ * (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full barrier on every
+ * CPU running a thread of the process, ~16 us on the reference VM);
+ * parkers that find FENCED set run a plain full fence.
  *
  * Unlock, two paths chosen by the `slow` hint (the protocol is correct
  * whichever is taken; the spin model checks it with a free choice):
