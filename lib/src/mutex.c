@@ -217,12 +217,55 @@ void ct__mutex_unlock_recheck(ct_mutex *m)
 #define CT_MUTEX_SLOW_UNLOCKS 4096
 #endif
 
+/*
+ * The hand-over (-Dmutex_handover=N, off by default; contend/mutex.h): a
+ * locker that has spun N pauses asks for the mutex (WANTED in `slow`,
+ * one asker at a time); an unlock that finds the request while nobody is
+ * parked passes the mutex to the asker instead of releasing it (GRANTED;
+ * `state` is not written, so a barging lock finds the mutex held). The
+ * spin model checks it (mutex.pml -DHANDOVER), Relacy too (mutex_handover).
+ */
+#define HANDOVER (CT_MUTEX_HANDOVER != 0)
+
+/*
+ * An unlock's hand-over: if a locker asked and nobody is parked (we hold
+ * the mutex, so only a parker's exchange can change LOCKED), grant. A CAS
+ * loop: the hint bit may change under us; a retracted request ends it.
+ */
+static bool grant(ct_mutex *m)
+{
+	/* Relaxed: the CAS re-reads it. */
+	uint32_t w = atomic_load_explicit(&m->slow, memory_order_relaxed);
+	while ((w & CT__MUTEX_WANTED) != 0 &&
+	       atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_LOCKED) {
+		/* Release: publishes the critical section to the asker, which
+		 * reads GRANTED with acquire (without it: relacy
+		 * mutex_handover, seeded MUTEX_GRANT_REL). */
+		if (atomic_compare_exchange_weak_explicit(
+			    &m->slow, &w, (w & ~CT__MUTEX_WANTED) | CT__MUTEX_GRANTED,
+			    CT_SEEDED(MUTEX_GRANT_REL, memory_order_release), memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
 void ct__mutex_unlock_busy(ct_mutex *m)
 {
+	/* Granted: the asker owns the mutex, and we must not touch it. */
+	if (HANDOVER && grant(m))
+		return;
 	/* Before the release: after it the mutex may be freed. */
-	if (count_reaches(&unlock_counts.busy, CT_MUTEX_SLOW_UNLOCKS))
-		/* Relaxed: a hint. */
-		atomic_store_explicit(&m->slow, 0, memory_order_relaxed);
+	if (count_reaches(&unlock_counts.busy, CT_MUTEX_SLOW_UNLOCKS)) {
+		/* Relaxed: a hint. With the hand-over a CAS, not a store:
+		 * an asker's request must stay. */
+		if (HANDOVER) {
+			uint32_t hint = CT__MUTEX_HINT;
+			atomic_compare_exchange_strong_explicit(&m->slow, &hint, 0, memory_order_relaxed,
+								memory_order_relaxed);
+		} else {
+			atomic_store_explicit(&m->slow, 0, memory_order_relaxed);
+		}
+	}
 	/* Release: as in ct__mutex_unlock_inline (relacy MUTEX_REL). */
 	if (atomic_exchange_explicit(&m->state, CT_MUTEX_UNLOCKED,
 				     CT_SEEDED(MUTEX_REL, memory_order_release)) == CT_MUTEX_CONTENDED)
@@ -258,8 +301,12 @@ static void mark_slow(ct_mutex *m)
 	 * search crash in rl::waitset::try_remove (rl_pool, rl_cond). */
 	(void)m;
 #else
-	if (atomic_load_explicit(&m->slow, memory_order_relaxed) == 0)
-		atomic_store_explicit(&m->slow, 1, memory_order_relaxed);
+	uint32_t w = atomic_load_explicit(&m->slow, memory_order_relaxed);
+	if (HANDOVER && (w & CT__MUTEX_HINT) == 0)
+		/* An RMW: a store could erase an asker's request. */
+		atomic_fetch_or_explicit(&m->slow, CT__MUTEX_HINT, memory_order_relaxed);
+	else if (!HANDOVER && w == 0)
+		atomic_store_explicit(&m->slow, CT__MUTEX_HINT, memory_order_relaxed);
 #endif
 }
 
@@ -286,14 +333,93 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 	}
 }
 
+/*
+ * Asks for a hand-over: sets WANTED unless another locker's request or
+ * grant is pending. Relaxed: the request carries no data; the grant does.
+ */
+static bool ask(ct_mutex *m)
+{
+	uint32_t w = atomic_load_explicit(&m->slow, memory_order_relaxed);
+	if ((w & (CT__MUTEX_WANTED | CT__MUTEX_GRANTED)) != 0)
+		return false;
+	return atomic_compare_exchange_strong_explicit(&m->slow, &w, w | CT__MUTEX_WANTED,
+						       memory_order_relaxed, memory_order_relaxed);
+}
+
+/* Takes the grant: we own the mutex; others may ask again. */
+static void take_grant(ct_mutex *m)
+{
+	/* Relaxed: the acquire read that saw GRANTED ordered us. */
+	atomic_fetch_and_explicit(&m->slow, ~(uint32_t)CT__MUTEX_GRANTED, memory_order_relaxed);
+}
+
+/*
+ * Withdraws the request. Returns false if an unlock granted it first:
+ * then we own the mutex. Acquire: pairs with grant's release.
+ */
+static bool retract(ct_mutex *m)
+{
+	uint32_t w = atomic_load_explicit(&m->slow, memory_order_acquire);
+	for (;;) {
+		if ((w & CT__MUTEX_GRANTED) != 0) {
+			take_grant(m);
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(&m->slow, &w, w & ~CT__MUTEX_WANTED,
+							  memory_order_acquire, memory_order_acquire))
+			return true;
+	}
+}
+
+/* The asker's longest gap between two reads of the mutex's line. */
+#define HANDOVER_PROBE_GAP_MAX 8
+
+/*
+ * The asker's spin, at most `left` pauses: reads `slow` for the grant
+ * and `state` for a release by an unlock that did not see the request,
+ * at gaps of 1, 2, 4 and then 8 pauses (shorter than the locker's usual
+ * gaps: the grant is the one write it waits for). Returns whether we own
+ * the mutex; false: the request is withdrawn, go and park.
+ */
+static bool await_grant(ct_mutex *m, unsigned left)
+{
+	unsigned gap = 1, spent = 0;
+	while (spent < left) {
+		for (unsigned i = 0; i < gap; i++)
+			ct__cpu_relax();
+		spent += gap;
+		if (gap < HANDOVER_PROBE_GAP_MAX)
+			gap *= 2;
+		/* Acquire: pairs with grant's release (without it: relacy
+		 * mutex_handover, seeded MUTEX_GRANT_ACQ). */
+		if ((atomic_load_explicit(&m->slow, CT_SEEDED(MUTEX_GRANT_ACQ, memory_order_acquire)) &
+		     CT__MUTEX_GRANTED) != 0) {
+			take_grant(m);
+			return true;
+		}
+		if (atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_UNLOCKED) {
+			if (ct__mutex_try_acquire(m)) {
+				/* Nobody can grant what we hold: only a holder
+				 * grants, and the mutex was free. */
+				if (!retract(m))
+					abort();
+				return true;
+			}
+			break;
+		}
+	}
+	return !retract(m);
+}
+
 static int lock_slow(ct_mutex *m, uint64_t deadline)
 {
 	if (CT_MUTEX_DIRECT)
 		return park_direct(m, deadline);
 
-	/* A variable, not the macro: with -Dmutex_spin=0 the comparison
-	 * below would draw -Wtype-limits (unsigned < 0). */
-	const unsigned budget = CT_MUTEX_SPIN;
+	/* Variables, not the macros: with -Dmutex_spin=0 or
+	 * -Dmutex_handover=0 the comparisons below would draw -Wtype-limits
+	 * (unsigned < 0, unsigned >= 0). */
+	const unsigned budget = CT_MUTEX_SPIN, ask_after = CT_MUTEX_HANDOVER;
 	unsigned gap = 1, spent = 0;
 	mark_slow(m);
 	while (spent < budget) {
@@ -305,6 +431,11 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
 		if (s == CT_MUTEX_UNLOCKED) {
 			if (ct__mutex_try_acquire(m))
+				return 0;
+			break;
+		}
+		if (HANDOVER && spent >= ask_after && ask(m)) {
+			if (await_grant(m, budget - spent))
 				return 0;
 			break;
 		}

@@ -80,6 +80,18 @@
  * is harmless after the memory is freed, as with glibc. So the next
  * thread to acquire a mutex may destroy and free it.
  *
+ * Hand-over (meson -Dmutex_handover=N, off by default): a locker that
+ * has spun N pauses asks for the mutex (a WANTED bit in `slow`, one
+ * asker at a time, set by CAS) and polls for it every 8 pauses at most.
+ * An unlock that finds the request while the state reads LOCKED (nobody
+ * parked) does not release: it turns WANTED into GRANTED (release) and
+ * returns, so the asker owns the mutex and a barging lock finds it held.
+ * The asker takes GRANTED (acquire), or withdraws its request by CAS
+ * when its spin ends; a failed withdrawal means it was granted. Lower
+ * p99 behind long critical sections, fewer operations behind short ones
+ * (docs/performance.md, "Spin options, measured"). Default builds
+ * compile none of it.
+ *
  * Built with meson -Dmutex_spin=0, ct_mutex is the direct-park mutex
  * instead (lib/src/internal.h): glibc's protocol, no spinning, no
  * parking lot, unlock always the exchange, and `slow` counts
@@ -103,8 +115,10 @@ extern "C" {
 
 typedef struct ct_mutex {
 	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / _LOCKED / _CONTENDED */
-	ct_atomic_u32 slow;	/* 1: lockers found it held lately (a hint); with
-				 * -Dmutex_spin=0, an acquisition count */
+	ct_atomic_u32 slow;	/* bit 0: lockers found it held lately (a hint);
+				 * -Dmutex_handover: bits 1-2, a locker's request
+				 * and its grant; -Dmutex_spin=0: an acquisition
+				 * count */
 	ct_atomic_u32 owner;	/* checked builds: holder's thread id, 0 = none */
 } ct_mutex;
 

@@ -224,6 +224,12 @@ run_check mutex 3 safety fail BUG_WOKEN_CAS
 run_check mutex 3 live   fail BUG_WOKEN_CAS
 run_check mutex 3 safety fail BUG_SWALLOW
 run_check mutex 2 safety fail BUG_ACQ_ON_LOCKED
+run_check mutex 2 safety pass HANDOVER
+run_check mutex 2 live   pass HANDOVER
+run_check mutex 3 safety pass HANDOVER
+run_check mutex 2 safety fail HANDOVER BUG_GRANT_RELEASES
+run_check mutex 2 safety fail HANDOVER BUG_RETRACT_BLIND
+run_check mutex 2 live   fail HANDOVER BUG_RETRACT_BLIND
 run_check mutex 2 safety pass DIRECT
 run_check mutex 3 safety pass DIRECT
 run_check mutex 3 live   pass DIRECT

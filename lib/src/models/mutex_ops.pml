@@ -63,6 +63,23 @@
  *   BUG_ACQ_ON_LOCKED  park loop tests `!= CONTENDED` instead of
  *                      `== UNLOCKED`: taking LOCKED for free
  *
+ * HANDOVER (spin -DHANDOVER): -Dmutex_handover=N (mutex.c ask, grant,
+ * await_grant, retract). `want` and `granted` are the WANTED and GRANTED
+ * bits of ct_mutex.slow (the hint bit is not modelled: the unlock's path
+ * is a free choice anyway); asked[t]: thread t holds the request. A
+ * locker whose probe found the mutex held may ask (or not: its budget may
+ * end first); the asker polls for the grant and for UNLOCKED, then
+ * retracts. The busy unlock grants instead of releasing when it finds a
+ * request and read LOCKED; a parker's exchange may make the state
+ * CONTENDED between that read and the grant's CAS, as in C. A grant
+ * moves the ghost `holders` from the granter to the asker in one step.
+ * Its own bug switches:
+ *   BUG_GRANT_RELEASES the granting unlock also stores UNLOCKED: a
+ *                      barging lock takes the mutex the asker now owns
+ *   BUG_RETRACT_BLIND  retract clears WANTED without looking for GRANTED:
+ *                      a grant that came first is lost with the mutex
+ *                      held by nobody, and everyone parks
+ *
  * DIRECT (spin -DDIRECT): the direct-park mutex of -Dmutex_spin=0
  * (internal.h, mutex.c park_direct): no spin, no parking lot, unlock
  * always the exchange. Its own bug switch:
@@ -87,6 +104,12 @@ bit mold;		/* scratch: the FENCED bit a parker's RMW returned */
 bit sb[NT];		/* thread t's store of UNLOCKED is still buffered */
 byte holders;		/* ghost: threads holding the mutex */
 byte mbt;		/* membarrier_all's loop index (0 between steps) */
+#ifdef HANDOVER
+bit want;		/* ct_mutex.slow & CT__MUTEX_WANTED */
+bit granted;		/* ct_mutex.slow & CT__MUTEX_GRANTED */
+bit asked[NT];		/* thread t holds the request */
+bit sawlocked[NT];	/* grant: thread t read state == LOCKED */
+#endif
 
 #define STATE_OWN	(sb[me] -> UNLOCKED : state)
 #define DRAIN_OWN	if \
@@ -213,6 +236,47 @@ inline lock_slow(may_timeout)
 	got = false
 }
 #else
+#ifdef HANDOVER
+/* mutex.c retract: false (got) if an unlock granted first, a locked RMW */
+inline retract()
+{
+	atomic {
+		DRAIN_OWN;
+#ifndef BUG_RETRACT_BLIND
+		if
+		:: granted -> granted = 0; got = true	/* take_grant */
+		:: else -> want = 0
+		fi;
+#else
+		want = 0;
+#endif
+		asked[me] = 0
+	}
+}
+
+/* mutex.c await_grant: polls for the grant and for UNLOCKED, then retracts */
+inline await_grant()
+{
+	do
+	:: granted ->			/* load(slow) & GRANTED, acquire */
+		atomic { DRAIN_OWN; granted = 0; asked[me] = 0; got = true };	/* take_grant */
+		break
+	:: STATE_OWN == UNLOCKED ->	/* load(state) == UNLOCKED */
+		try_acquire();
+		if
+		:: got ->
+			/* retract must find no grant (mutex.c: abort) */
+			atomic { DRAIN_OWN; assert(!granted); want = 0; asked[me] = 0 }
+		:: else -> retract()	/* lost the CAS: break, retract */
+		fi;
+		break
+	:: true ->			/* budget spent */
+		retract();
+		break
+	od
+}
+#endif
+
 /* lock_slow (mutex.c): the bounded spin, then park. */
 inline lock_slow(may_timeout)
 {
@@ -221,6 +285,26 @@ inline lock_slow(may_timeout)
 	:: STATE_OWN == UNLOCKED -> try_acquire()
 	:: else -> got = false
 	fi;
+#ifdef HANDOVER
+	/* held (or a lost CAS, which in C parks at once: a superset): ask,
+	 * or let the budget end first */
+	if
+	:: !got ->
+		atomic {	/* ask: CAS WANTED when neither bit is set */
+			DRAIN_OWN;
+			if
+			:: !want && !granted -> want = 1; asked[me] = 1
+			:: else -> skip
+			fi
+		};
+		if
+		:: asked[me] -> await_grant()
+		:: else -> skip
+		fi
+	:: !got -> skip
+	:: got -> skip
+	fi;
+#endif
 	if
 	:: got -> ret = OK; got = false		/* return 0 (a lost CAS breaks out: park) */
 	:: else -> park_until_acquired(may_timeout)
@@ -281,6 +365,27 @@ inline mutex_unlock()
 #endif
 #endif
 	:: true ->	/* the hint is 1 (DIRECT: the only path) */
+#ifdef HANDOVER
+		/* mutex.c grant: load(slow) & WANTED, load(state) == LOCKED */
+		sawlocked[me] = (want && state == LOCKED);
+		/* ... then CAS(slow, WANTED -> GRANTED), release: fails once
+		 * the request is retracted */
+		atomic {
+			DRAIN_OWN;
+			if
+			:: sawlocked[me] && want ->
+				want = 0; granted = 1;	/* holders: to the asker */
+#ifdef BUG_GRANT_RELEASES
+				state = UNLOCKED;
+#endif
+				contended = false
+			:: else -> sawlocked[me] = 0
+			fi
+		};
+		if
+		:: sawlocked[me] -> sawlocked[me] = 0	/* granted: return */
+		:: else ->
+#endif
 		/* mutex.c ct__mutex_unlock_busy (DIRECT: internal.h
 		 * ct__mutex_unlock_inline): exchange(&m->state, UNLOCKED)
 		 * == CONTENDED, release, a locked instruction */
@@ -290,7 +395,9 @@ inline mutex_unlock()
 			contended = (state == CONTENDED);
 			state = UNLOCKED
 		}
-		skip
+#ifdef HANDOVER
+		fi
+#endif
 	fi;
 	if
 	:: contended ->
