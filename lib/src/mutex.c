@@ -334,6 +334,20 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 }
 
 /*
+ * One step of a spin's exponential backoff: *gap pauses, counted in
+ * *spent, then the gap doubles up to gap_max. lock_slow and await_grant
+ * spend their budgets with it.
+ */
+static inline void backoff(unsigned *gap, unsigned *spent, unsigned gap_max)
+{
+	for (unsigned i = 0; i < *gap; i++)
+		ct__cpu_relax();
+	*spent += *gap;
+	if (*gap < gap_max)
+		*gap *= 2;
+}
+
+/*
  * Asks for a hand-over: sets WANTED unless another locker's request or
  * grant is pending. Relaxed: the request carries no data; the grant does.
  */
@@ -385,11 +399,7 @@ static bool await_grant(ct_mutex *m, unsigned left)
 {
 	unsigned gap = 1, spent = 0;
 	while (spent < left) {
-		for (unsigned i = 0; i < gap; i++)
-			ct__cpu_relax();
-		spent += gap;
-		if (gap < HANDOVER_PROBE_GAP_MAX)
-			gap *= 2;
+		backoff(&gap, &spent, HANDOVER_PROBE_GAP_MAX);
 		/* Acquire: pairs with grant's release (without it: relacy
 		 * mutex_handover, seeded MUTEX_GRANT_ACQ). */
 		if ((atomic_load_explicit(&m->slow, CT_SEEDED(MUTEX_GRANT_ACQ, memory_order_acquire)) &
@@ -423,11 +433,7 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 	unsigned gap = 1, spent = 0;
 	mark_slow(m);
 	while (spent < budget) {
-		for (unsigned i = 0; i < gap; i++)
-			ct__cpu_relax();
-		spent += gap;
-		if (gap < CT_MUTEX_PROBE_GAP_MAX)
-			gap *= 2;
+		backoff(&gap, &spent, CT_MUTEX_PROBE_GAP_MAX);
 		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
 		if (s == CT_MUTEX_UNLOCKED) {
 			if (ct__mutex_try_acquire(m))
