@@ -116,6 +116,17 @@ static inline void ct__store_buffer_nudge(void)
 }
 
 /*
+ * ct_mutex.slow's bits in the spinning build (contend/mutex.h): the hint,
+ * and with -Dmutex_handover=N the hand-over's request and grant (mutex.c).
+ */
+#define CT__MUTEX_HINT 1u
+#define CT__MUTEX_WANTED 2u
+#define CT__MUTEX_GRANTED 4u
+#ifndef CT_MUTEX_HANDOVER
+#define CT_MUTEX_HANDOVER 0
+#endif
+
+/*
  * meson -Dmutex_spin=0 builds the direct-park mutex: glibc's protocol
  * (Drepper's mutex #3) with no spinning, no parking lot and no `slow`
  * hint. Lock: CAS 0->1; failing that, park at once (mutex.c
@@ -132,17 +143,6 @@ static inline void ct__store_buffer_nudge(void)
  * park"): glibc's algorithm at 4 threads on 2 PUs, 0.46-0.60x
  * pthread_mutex without the increment, 0.79-1.44x with it.
  */
-/*
- * ct_mutex.slow's bits in the spinning build (contend/mutex.h): the hint,
- * and with -Dmutex_handover=N the hand-over's request and grant (mutex.c).
- */
-#define CT__MUTEX_HINT 1u
-#define CT__MUTEX_WANTED 2u
-#define CT__MUTEX_GRANTED 4u
-#ifndef CT_MUTEX_HANDOVER
-#define CT_MUTEX_HANDOVER 0
-#endif
-
 #ifndef CT_MUTEX_SPIN
 #define CT_MUTEX_SPIN 400
 #endif
