@@ -93,8 +93,8 @@ void ct_cond_signal(ct_cond *c)
 
 /*
  * Wakes every waiter, as glibc's condition variable does since 2.25: they
- * then contend for the mutex, spin briefly and park on it (ct_mutex's
- * slow path), one acquiring per unlock.
+ * then contend for the mutex, spin briefly, yield and park on it
+ * (ct_mutex's slow path), one acquiring per unlock.
  */
 void ct_cond_broadcast(ct_cond *c)
 {

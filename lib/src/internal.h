@@ -125,6 +125,10 @@ static inline void ct__store_buffer_nudge(void)
 #ifndef CT_MUTEX_HANDOVER
 #define CT_MUTEX_HANDOVER 0
 #endif
+/* meson -Dmutex_yield (mutex.c yield_rounds); 0: no yields, and the hint. */
+#ifndef CT_MUTEX_YIELD
+#define CT_MUTEX_YIELD 100
+#endif
 
 /*
  * meson -Dmutex_spin=0 builds the direct-park mutex: glibc's protocol

@@ -273,24 +273,13 @@ void ct__mutex_unlock_busy(ct_mutex *m)
 }
 
 /*
- * Spins with exponential backoff, then parks. Each probe is one relaxed
- * load; between probes the gap doubles (1, 2, 4, ... up to
- * CT_MUTEX_PROBE_GAP_MAX pauses) until CT_MUTEX_SPIN pauses in all have
- * passed. Few probes matter more than a short gap: every probe of a line
- * the holder keeps writing is a cache miss for both threads (~480 ns on
- * the reference VM), so a probe per pause turns a tight lock/unlock loop
- * into one line transfer per operation; with the gap above a line round
- * trip the holder runs many operations between two probes. And one more
- * reason to stop early: the lock was free but another thread won the CAS
- * (it changes hands faster than we can take it; parking lets the winner
- * run on a hot line instead of handing the line back and forth).
- */
-/*
  * Sets the mutex's `slow` hint (internal.h): unlocks then use the
  * exchange, whose locked write hands the line over at once, instead of a
  * plain store that may sit in the store buffer until the holder's next
  * lock, so that a spinning locker sees the mutex free. Relaxed: a hint;
- * the test keeps a hot line from one more write per probe.
+ * the test keeps a hot line from one more write per probe. Only in builds
+ * without the yield phase (-Dmutex_yield=0): behind it the exchange
+ * costs more than it catches (yield_rounds below).
  */
 static void mark_slow(ct_mutex *m)
 {
@@ -301,6 +290,8 @@ static void mark_slow(ct_mutex *m)
 	 * search crash in rl::waitset::try_remove (rl_pool, rl_cond). */
 	(void)m;
 #else
+	if (CT_MUTEX_YIELD != 0)
+		return;
 	uint32_t w = atomic_load_explicit(&m->slow, memory_order_relaxed);
 	if (HANDOVER && (w & CT__MUTEX_HINT) == 0)
 		/* An RMW: a store could erase an asker's request. */
@@ -421,11 +412,65 @@ static bool await_grant(ct_mutex *m, unsigned left)
 	return !retract(m);
 }
 
-static int lock_slow(ct_mutex *m, uint64_t deadline)
+/*
+ * The yield phase (-Dmutex_yield=Y, 100 by default; 0: none), between
+ * the spin and the park: up to Y rounds of sched_yield, each followed by
+ * one probe (load, then the CAS if it reads UNLOCKED). The probes are the
+ * spin's (the spin model's `lock_slow` attempt, which any number of
+ * attempts reduces to); only the time between them differs. Why it pays,
+ * measured on the AMD host (docs/performance.md, "The yield phase"):
+ * where each thread has its own CPU a yield returns at once (~1.2 us
+ * there), so a blocked locker stays off the mutex's line a microsecond
+ * at a time without sleeping and the holder runs on alone, with no wake
+ * to pay; where threads outnumber CPUs a yield hands the CPU to a thread
+ * that can run, often the holder. oneTBB's spin_mutex backs off into the
+ * same yields, without end; WebKit's WTF::Lock yields 40 times, then
+ * parks. The bound is a count, not a time: beside threads that keep
+ * their CPU busy each yield may last a time slice, so a locker may take
+ * Y slices to park (measured there: fewer operations, 0.8x, a better
+ * p99.9 and a worse maximum wait); a wall-time bound of 0.2-20 ms gave
+ * back most of the gain where lock contenders share the CPUs. Returns 0
+ * (acquired), ETIMEDOUT (the deadline passed) or EAGAIN (the rounds are
+ * spent: park).
+ */
+static int yield_rounds(ct_mutex *m, uint64_t deadline)
 {
-	if (CT_MUTEX_DIRECT)
-		return park_direct(m, deadline);
+	/* A variable: with -Dmutex_yield=0 the loop test would draw
+	 * -Wtype-limits (unsigned < 0). */
+	const unsigned rounds = CT_MUTEX_YIELD;
+	for (unsigned i = 0; i < rounds; i++) {
+		if (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)
+			return ETIMEDOUT;
+		ct__yield();
+		if (atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_UNLOCKED &&
+		    ct__mutex_try_acquire(m))
+			return 0;
+	}
+	return EAGAIN;
+}
 
+/*
+ * The spin: exponential backoff; then lock_slow yields and parks. Each
+ * probe is one relaxed load; between probes the gap doubles (1, 2, 4, ...
+ * up to CT_MUTEX_PROBE_GAP_MAX pauses) until CT_MUTEX_SPIN pauses in all
+ * have passed. Few probes matter more than a short gap: every probe of a
+ * line the holder keeps writing is a cache miss for both threads (~480 ns
+ * on the reference VM), so a probe per pause turns a tight lock/unlock
+ * loop into one line transfer per operation; with the gap above a line
+ * round trip the holder runs many operations between two probes. Without
+ * the yield phase (-Dmutex_yield=0) a lost CAS (the lock was free but
+ * another thread won it) ends the spin too: the lock changes hands faster
+ * than we can take it, and parking lets the winner run on a hot line
+ * instead of handing the line back and forth. With the yield phase a
+ * lost CAS spins on: there a yield switches threads, and each switch
+ * makes one long operation of the thread it returns to (measured on the
+ * AMD host, cs_ns:50 at 8 threads: with the lost CAS ending the spin one
+ * context switch per 40-54 operations and a p99 of 62-64 us, without 1
+ * per 1000 and 3.4 us). Returns 0 (acquired) or EAGAIN (the budget is
+ * spent, or without yields a CAS lost).
+ */
+static int spin(ct_mutex *m)
+{
 	/* Variables, not the macros: with -Dmutex_spin=0 or
 	 * -Dmutex_handover=0 the comparisons below would draw -Wtype-limits
 	 * (unsigned < 0, unsigned >= 0). */
@@ -438,7 +483,8 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 		if (s == CT_MUTEX_UNLOCKED) {
 			if (ct__mutex_try_acquire(m))
 				return 0;
-			break;
+			if (CT_MUTEX_YIELD == 0)
+				break;
 		}
 		if (HANDOVER && spent >= ask_after && ask(m)) {
 			if (await_grant(m, budget - spent))
@@ -447,7 +493,17 @@ static int lock_slow(ct_mutex *m, uint64_t deadline)
 		}
 		mark_slow(m);
 	}
-	return park_until_acquired(m, deadline);
+	return EAGAIN;
+}
+
+static int lock_slow(ct_mutex *m, uint64_t deadline)
+{
+	if (CT_MUTEX_DIRECT)
+		return park_direct(m, deadline);
+	int rc = spin(m);
+	if (rc == EAGAIN && CT_MUTEX_YIELD != 0)
+		rc = yield_rounds(m, deadline);
+	return rc == EAGAIN ? park_until_acquired(m, deadline) : rc;
 }
 
 void ct_mutex_lock(ct_mutex *m)

@@ -9,9 +9,10 @@
  * x86-64 also two stores to the caller's stack, which make the next
  * lock's compare-and-swap cheaper there: lib/src/internal.h);
  * neither enters the kernel. A thread that finds the lock held spins
- * briefly (bounded, with the CPU's pause hint), then parks in the kernel
- * (Linux futex) or in the portable parking lot, so a blocked thread uses
- * no CPU.
+ * briefly (bounded, with the CPU's pause hint), then yields its CPU a
+ * bounded number of times (sched_yield), then parks in the kernel (Linux
+ * futex) or in the portable parking lot, so a thread blocked for long
+ * uses no CPU.
  *
  * Guarantees
  * ==========
@@ -40,24 +41,31 @@
  * Outside the mutex, a process-wide table of 512 cache-line slots (the
  * "parking lot", indexed by a hash of the mutex's address) counts, per
  * slot, the threads parked or about to park on the mutexes that hash to
- * it, plus a FENCED flag (below). `slow` is a per-mutex hint: set by a
- * locker that finds the mutex held, cleared after a while by unlocks.
+ * it, plus a FENCED flag (below). `slow` is a per-mutex hint, used only
+ * by builds without yields (meson -Dmutex_yield=0): set by a locker that
+ * finds the mutex held, cleared after a while by unlocks.
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
  * pause iterations (meson option mutex_spin: 400 by default; 0 builds
  * the direct-park mutex below), probing the state with a relaxed load at
  * exponentially growing gaps (1, 2, 4, ... pauses, up to meson option
- * mutex_probe_gap, 128 by default) and trying the CAS when it reads 0; a
- * lost CAS ends the spin. Then Drepper's loop: exchange(2) (acquire),
- * and park while it returns non-zero; before the first park, announce:
- * count in the slot, then a fence. The first parker of a quiet slot sets
- * FENCED and runs the heavy fence
+ * mutex_probe_gap, 128 by default) and trying the CAS when it reads 0
+ * (without yields, a lost CAS ends the spin). Then the yield phase
+ * (meson option mutex_yield: 100 rounds by default, 0 = none):
+ * sched_yield, then the same probe (load; CAS when it reads 0), so that
+ * where threads outnumber CPUs the holder gets the CPU, and where they
+ * do not the holder runs on alone without a wake to pay. Then Drepper's
+ * loop: exchange(2) (acquire), and park while it returns non-zero;
+ * before the first park, announce: count in the slot, then a fence. The
+ * first parker of a quiet slot sets FENCED and runs the heavy fence
  * (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full barrier on every
  * CPU running a thread of the process, ~16 us on the reference VM);
  * parkers that find FENCED set run a plain full fence.
  *
  * Unlock, two paths chosen by the `slow` hint (the protocol is correct
- * whichever is taken; the spin model checks it with a free choice):
+ * whichever is taken; the spin model checks it with a free choice; with
+ * yields, the default, the hint is never set and unlock takes the
+ * second):
  * - `slow` set: exchange(0) (release); if it returned 2, wake one. The
  *   locked write hands the line to a spinning locker at once.
  * - otherwise: store 0 (release), a compiler fence, then load the slot;
@@ -115,7 +123,8 @@ extern "C" {
 
 typedef struct ct_mutex {
 	ct_atomic_u32 state;	/* CT_MUTEX_UNLOCKED / _LOCKED / _CONTENDED */
-	ct_atomic_u32 slow;	/* bit 0: lockers found it held lately (a hint);
+	ct_atomic_u32 slow;	/* bit 0: lockers found it held lately (a hint,
+				 * -Dmutex_yield=0 only);
 				 * -Dmutex_handover: bits 1-2, a locker's request
 				 * and its grant; -Dmutex_spin=0: an acquisition
 				 * count */

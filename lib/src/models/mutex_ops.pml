@@ -28,10 +28,11 @@
  *   choice: the protocol is correct whatever the hint says.
  * - A full fence (atomic_thread_fence seq_cst) drains the thread's own
  *   buffer.
- * - lock_slow's probes (exponential backoff, at most CT_MUTEX_SPIN pauses)
- *   are one load-then-CAS attempt: a failed probe changes nothing, a lost
- *   CAS ends the spin, and spin may place the one attempt anywhere, so K
- *   attempts reach exactly the states one attempt reaches.
+ * - lock_slow's probes (the spin's, at exponentially growing gaps, at
+ *   most CT_MUTEX_SPIN pauses, and the yield phase's, one after each
+ *   sched_yield, -Dmutex_yield) are one load-then-CAS attempt: a failed
+ *   probe changes nothing, and spin may place the one attempt anywhere,
+ *   so K attempts reach exactly the states one attempt reaches.
  * - `holders` is a ghost counter (not in the C code): the number of
  *   threads that acquired and have not yet released, updated in the same
  *   atomic step as the access that acquires or releases.
@@ -277,7 +278,7 @@ inline await_grant()
 }
 #endif
 
-/* lock_slow (mutex.c): the bounded spin, then park. */
+/* lock_slow (mutex.c): the bounded spin and yield phase, then park. */
 inline lock_slow(may_timeout)
 {
 	/* mutex.c lock_slow: relaxed load == UNLOCKED, then try_acquire */
@@ -286,7 +287,7 @@ inline lock_slow(may_timeout)
 	:: else -> got = false
 	fi;
 #ifdef HANDOVER
-	/* held (or a lost CAS, which in C parks at once: a superset): ask,
+	/* held (or a lost CAS, which in C ends the spin: a superset): ask,
 	 * or let the budget end first */
 	if
 	:: !got ->
