@@ -81,6 +81,7 @@ struct ctb_config {
 	double timer_ns;		/* median cost of one ctb_now_ns() */
 	uint64_t timer_correction_ns;	/* subtracted from every latency sample */
 	double work_ns_per_iter;	/* ctb_work_iters calibration */
+	double work_ns_given;		/* CTB_WORK_NS_PER_ITER: use it instead (0: measure) */
 };
 extern struct ctb_config ctb_cfg;
 

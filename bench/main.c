@@ -97,6 +97,11 @@ static const char *const usage[] = {
 	"NUMA node of the object under test (mem_node:N) and says unpinned(...) when\n"
 	"this machine refuses thread binding (the run goes on unbound).\n"
 	"\n"
+	"Environment: CTB_WORK_NS_PER_ITER=NS (0 < NS < 1000) sets the busy-work loop's\n"
+	"nanoseconds per iteration (the critical sections of cs_ns > 0, the work of\n"
+	"work_ns) instead of timing it at start-up; scripts/sweep passes the first\n"
+	"process's work_loop_ns_per_iter to every later one.\n"
+	"\n"
 	"Exit status: 0 ok (also when no benchmark matches the filter), 1 failure:\n"
 	"a benchmark reported an error (an invariant check failed, init failed, or\n"
 	"--watchdog stopped it; the others still ran), or the result file could not\n"
@@ -231,6 +236,8 @@ static void add_context(const char *place_arg)
 	contextf("outside_ns", "%llu", (unsigned long long)ctb_cfg.outside_ns);
 	contextf("timed_wait_ns", "%llu", (unsigned long long)ctb_cfg.timed_wait_ns);
 	contextf("work_loop_ns_per_iter", "%.3f", ctb_cfg.work_ns_per_iter);
+	ctb_add_context("work_loop_source",
+			ctb_cfg.work_ns_given > 0 ? "CTB_WORK_NS_PER_ITER" : "measured");
 	ci_impls_present(buf, sizeof(buf));
 	ctb_add_context("impls", buf);
 	ci_impls_missing(buf, sizeof(buf));
@@ -522,12 +529,27 @@ static void register_all(void)
 	ctb_register_pool();
 }
 
+/* CTB_WORK_NS_PER_ITER (--help, "Environment"): a number of ns, or exit 2. */
+static void check_work_env(void)
+{
+	const char *v = getenv("CTB_WORK_NS_PER_ITER");
+	if (v == NULL || *v == '\0')
+		return;
+	char *end;
+	errno = 0;
+	double ns = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(ns > 0 && ns < 1000))
+		bad("CTB_WORK_NS_PER_ITER", v, "not a number of nanoseconds above 0 and below 1000");
+	ctb_cfg.work_ns_given = ns;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
 	struct ctb_output o;
 	parse_args(argc, argv, &a);
 	check_values(&a, &o);
+	check_work_env();
 	hwloc_topology_t topo = load_topology(&a);
 	const char *places_used = threads_and_places(&a, topo);
 	if (a.plan) {

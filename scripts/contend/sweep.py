@@ -70,6 +70,7 @@ import tempfile
 import time
 from .slurm_job import add_job_facts
 from . import host as chost, io as cio, meta as cmeta, plot as cplot, report as creport
+from . import results as cr
 from .host import (allowed_cpus, cpu_model_fallback, git_info, host_info, libraries,
                    run_quiet, toolchain, topology_counts)
 from .sweep_step import (REPO, Interrupted, Sweep, UsageError, fmt_time, kill_group, rel, say,
@@ -425,6 +426,14 @@ def run(sw, opts):
     # while it was planning has none yet: it is planned now.
     if resume and "plan" in meta:
         steps = meta.get("plan") or []
+        # The steps that ran set the run's busy-work calibration.
+        for s in steps:
+            path = os.path.join(sw.run_dir, "gb", s["name"] + ".json")
+            if s.get("kind") != "peers" and os.path.exists(path):
+                try:
+                    sw.adopt_work_calibration(cr.load_gb(path).get("context"))
+                except cio.ResultsError:
+                    pass
         todo = [s for s in steps
                 if not os.path.exists(os.path.join(sw.run_dir, "gb", s["name"] + ".json"))]
         recs = {r["name"]: r for r in meta.get("steps", [])}

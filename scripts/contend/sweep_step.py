@@ -175,6 +175,23 @@ class Sweep:
         self.scratch = []
         self.held = None        # the signal mask before run_step blocked them
         self.lock_fd = None     # the run folder's lock (sweep.lock_run_dir)
+        # The run's busy-work calibration (contend-bench's
+        # work_loop_ns_per_iter), taken from its first contend-bench
+        # process and given to every later one (CTB_WORK_NS_PER_ITER), so
+        # that all rows spin the same critical sections: timed anew, the
+        # three processes of one step read 0.292, 0.273 and 0.520 ns.
+        self.work_ns = None
+
+    def adopt_work_calibration(self, context):
+        """Keeps the first contend-bench context's work_loop_ns_per_iter."""
+        if self.work_ns is not None or not isinstance(context, dict):
+            return
+        v = context.get("work_loop_ns_per_iter")
+        try:
+            if v is not None and 0 < float(v) < 1000:
+                self.work_ns = str(v)
+        except (TypeError, ValueError):
+            pass
 
     def log_cmd(self, cmd):
         self.commands.append(shell_join(cmd))
@@ -382,6 +399,8 @@ class Sweep:
                 got = set()
                 if doc:
                     context = context or doc.get("context")
+                    if step["kind"] != "peers":
+                        self.adopt_work_calibration(doc.get("context"))
                     results.extend(pooled(doc.get("benchmarks", []), pass_i, passes, reps))
                     got = {cr.parse_name(b.get("run_name") or b["name"]).key
                            for b in doc["benchmarks"]}
@@ -495,9 +514,13 @@ class Sweep:
         state = {"last": time.monotonic(), "done": 0}
         lock = threading.Lock()
         try:
-            # python-peers places its workers with this sweep's contend-bench --plan.
-            env = dict(os.environ, CONTEND_BENCH=os.path.abspath(self.bench_exe)) \
-                if step["kind"] == "peers" and getattr(self, "bench_exe", None) else None
+            # python-peers places its workers with this sweep's contend-bench
+            # --plan; contend-bench spins the run's calibrated busy work.
+            env = None
+            if step["kind"] == "peers" and getattr(self, "bench_exe", None):
+                env = dict(os.environ, CONTEND_BENCH=os.path.abspath(self.bench_exe))
+            elif step["kind"] != "peers" and self.work_ns is not None:
+                env = dict(os.environ, CTB_WORK_NS_PER_ITER=self.work_ns)
             p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         except OSError as e:

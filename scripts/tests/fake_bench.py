@@ -12,6 +12,10 @@ Misbehaviour on demand, for tests (environment, regexes on names):
   FAKE_BENCH_ERROR  matching benchmarks report error_occurred
   FAKE_BENCH_SLEEP  seconds each benchmark takes (default: --duration)
   FAKE_BENCH_LOG    file to append each invocation's argv to
+  FAKE_BENCH_WORK_LOG  file: each running process appends the
+                    CTB_WORK_NS_PER_ITER it was given ("-": none); without
+                    it a process "times" its busy work at 0.3 + 0.01 x the
+                    lines already there (ns per iteration)
   FAKE_BENCH_RUN_SCALE  file: each invocation appends a line to it and
                     multiplies every throughput by the number of lines
                     (1 for the first process, 2 for the next, ...)
@@ -120,6 +124,20 @@ def main(argv):
            "executable": sys.argv[0], "num_cpus": 2, "mhz_per_cpu": 2600,
            "cpu_scaling_enabled": False, "caches": [], "load_avg": [0, 0, 0],
            "library_build_type": "release", "contend_version": "fake"}
+    # The busy-work calibration: CTB_WORK_NS_PER_ITER, or "timed" anew,
+    # a different figure in every process (FAKE_BENCH_WORK_LOG counts them
+    # and records what each one was given).
+    given = os.environ.get("CTB_WORK_NS_PER_ITER")
+    wlog = os.environ.get("FAKE_BENCH_WORK_LOG")
+    nproc = 0
+    if wlog:
+        if os.path.exists(wlog):
+            with open(wlog) as wf:
+                nproc = len(wf.readlines())
+        with open(wlog, "a") as wf:
+            wf.write((given or "-") + "\n")
+    ctx["work_loop_ns_per_iter"] = given or "%.3f" % (0.3 + 0.01 * nproc)
+    ctx["work_loop_source"] = "CTB_WORK_NS_PER_ITER" if given else "measured"
     if f:
         f.write('{\n  "context": %s,\n  "benchmarks": [\n' % json.dumps(ctx, indent=2)
                 .replace("\n", "\n  "))

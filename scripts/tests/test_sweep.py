@@ -142,6 +142,34 @@ class FakeSweepTest(unittest.TestCase):
         self.assertIn("## Failures", md)
         self.assertIn("partial", md)
 
+    def test_busy_work_calibration_shared(self):
+        # The first contend-bench process times the busy-work loop; every
+        # later one, the restart past a hang included, is given its figure.
+        wlog = os.path.join(self.out, "work.log")
+        env = {"FAKE_BENCH_HANG": "mutex/pthread_mutex/cs_ns:0/threads:2/place:compact",
+               "FAKE_BENCH_WORK_LOG": wlog}
+        rc, out, err = self.fake("--step-timeout", "2", env=env)
+        self.assertEqual(rc, 0, err)        # the hang is a peer's
+        with open(wlog) as f:
+            given = f.read().split()
+        self.assertGreater(len(given), 3)       # a process per step, and the restart
+        self.assertEqual(given[0], "-")
+        self.assertEqual(set(given[1:]), {"0.300"})
+        (d,) = run_dirs(self.out)
+        for path in glob.glob(os.path.join(d, "gb", "*.json")):
+            ctx = cr.load_gb(path)["context"]
+            self.assertEqual(ctx["work_loop_ns_per_iter"], "0.300", path)
+        # --resume adopts the figure of the steps that ran.
+        meta_path = os.path.join(d, "meta.json")
+        os.unlink(os.path.join(d, "gb", "queue.json"))
+        rc, out, err = sweep(["--resume", d, "--bench", FAKE],
+                             env={"FAKE_BENCH_WORK_LOG": wlog})
+        with open(wlog) as f:
+            resumed = f.read().split()[len(given):]
+        self.assertTrue(resumed, err)
+        self.assertEqual(set(resumed), {"0.300"}, err)
+        self.assertTrue(os.path.exists(meta_path))
+
     def test_peer_failures_alone_do_not_fail_the_sweep(self):
         # A spinning peer that never finishes is recorded and listed, and
         # the sweep still exits 0; one failed contend row makes it 1, even
