@@ -53,16 +53,20 @@ void ctb_calibrate(void)
 	 * of the AMD reference VM's run read 0.292, 0.273 and 0.520 ns in its
 	 * three processes (docs/performance.md, "The headline").
 	 */
-	double best = ctb_cfg.work_ns_given > 0 ? ctb_cfg.work_ns_given : 1e9;
-	for (int r = 0; r < 5 && ctb_cfg.work_ns_given <= 0; r++) {
-		uint64_t a = ctb_now_ns();
-		ctb_work_iters(1u << 20);
-		uint64_t b = ctb_now_ns();
-		double per = (double)(b - a) / (double)(1u << 20);
-		if (per < best)
-			best = per;
+	if (ctb_cfg.work_ns_given > 0) {
+		ctb_cfg.work_ns_per_iter = ctb_cfg.work_ns_given;
+	} else {
+		double best = 1e9;
+		for (int r = 0; r < 5; r++) {
+			uint64_t a = ctb_now_ns();
+			ctb_work_iters(1u << 20);
+			uint64_t b = ctb_now_ns();
+			double per = (double)(b - a) / (double)(1u << 20);
+			if (per < best)
+				best = per;
+		}
+		ctb_cfg.work_ns_per_iter = best > 0 ? best : 0.3;
 	}
-	ctb_cfg.work_ns_per_iter = best > 0 ? best : 0.3;
 
 	/*
 	 * Binding: try it once on a scratch thread; refused means run unpinned.

@@ -326,7 +326,7 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 
 /*
  * One step of a spin's exponential backoff: *gap pauses, counted in
- * *spent, then the gap doubles up to gap_max. lock_slow and await_grant
+ * *spent, then the gap doubles up to gap_max. spin and await_grant
  * spend their budgets with it.
  */
 static inline void backoff(unsigned *gap, unsigned *spent, unsigned gap_max)
@@ -418,7 +418,8 @@ static bool await_grant(ct_mutex *m, unsigned left)
  * one probe (load, then the CAS if it reads UNLOCKED). The probes are the
  * spin's (the spin model's `lock_slow` attempt, which any number of
  * attempts reduces to); only the time between them differs. Why it pays,
- * measured on the AMD host (docs/performance.md, "The yield phase"):
+ * measured on the AMD host (docs/performance.md, "This round: ct_mutex
+ * yields before it parks"):
  * where each thread has its own CPU a yield returns at once (~1.2 us
  * there), so a blocked locker stays off the mutex's line a microsecond
  * at a time without sleeping and the holder runs on alone, with no wake

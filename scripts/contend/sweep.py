@@ -426,16 +426,17 @@ def run(sw, opts):
     # while it was planning has none yet: it is planned now.
     if resume and "plan" in meta:
         steps = meta.get("plan") or []
+        gb = os.path.join(sw.run_dir, "gb")
+        ran = {s["name"] for s in steps if os.path.exists(os.path.join(gb, s["name"] + ".json"))}
         # The steps that ran set the run's busy-work calibration.
         for s in steps:
-            path = os.path.join(sw.run_dir, "gb", s["name"] + ".json")
-            if s.get("kind") != "peers" and os.path.exists(path):
+            if s["name"] in ran and s.get("kind") != "peers":
                 try:
-                    sw.adopt_work_calibration(cr.load_gb(path).get("context"))
+                    sw.adopt_work_calibration(
+                        cr.load_gb(os.path.join(gb, s["name"] + ".json")).get("context"))
                 except cio.ResultsError:
                     pass
-        todo = [s for s in steps
-                if not os.path.exists(os.path.join(sw.run_dir, "gb", s["name"] + ".json"))]
+        todo = [s for s in steps if s["name"] not in ran]
         recs = {r["name"]: r for r in meta.get("steps", [])}
         for s in todo:
             recs.pop(s["name"], None)
