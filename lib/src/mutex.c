@@ -20,19 +20,20 @@
 static const bool checked = CT_CHECKED;
 
 /*
- * Pause iterations a blocked locker spends spinning before it parks
+ * Pause iterations a blocked locker spends spinning before it yields
  * (meson option mutex_spin, default 400: ~4 us at ~10 ns per pause on the
- * reference VM, under one park/wake round trip there, ~20 us), and the
- * longest gap between two probes of the lock word (128 pauses, ~1.3 us:
- * more than a cache-line round trip, ~480 ns there; meson option
- * mutex_probe_gap). Measured trade-offs (docs/performance.md): spin 0
+ * reference VM, ~8 us at ~20 ns on the AMD host), and the gap between two
+ * probes of the lock word (128 pauses, ~1.3-2.6 us: a few cache-line
+ * round trips, ~480 ns there; meson option mutex_probe_gap), so the spin
+ * probes 3 times. Measured trade-offs (docs/performance.md): spin 0
  * builds the direct-park mutex (internal.h: glibc's protocol, parks at
- * once; park_direct below); gap 1 probes every pause, which catches a
- * release sooner (lower p99 behind long critical sections) but turns a
- * hot lock's cache line into a ping-pong.
+ * once; park_direct below); a shorter gap catches a release sooner
+ * (lower p99 behind short critical sections) but takes a hot lock's
+ * cache line from its holder more often (fewer operations; gap 1 turns
+ * it into a ping-pong).
  */
-#ifndef CT_MUTEX_PROBE_GAP_MAX
-#define CT_MUTEX_PROBE_GAP_MAX 128
+#ifndef CT_MUTEX_PROBE_GAP
+#define CT_MUTEX_PROBE_GAP 128
 #endif
 
 static void checked_fail(const char *op, const char *what, const ct_mutex *m)
@@ -325,9 +326,8 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 }
 
 /*
- * One step of a spin's exponential backoff: *gap pauses, counted in
- * *spent, then the gap doubles up to gap_max. spin and await_grant
- * spend their budgets with it.
+ * One step of await_grant's exponential backoff: *gap pauses, counted in
+ * *spent, then the gap doubles up to gap_max.
  */
 static inline void backoff(unsigned *gap, unsigned *spent, unsigned gap_max)
 {
@@ -451,24 +451,27 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
 }
 
 /*
- * The spin: exponential backoff; then lock_slow yields and parks. Each
- * probe is one relaxed load; between probes the gap doubles (1, 2, 4, ...
- * up to CT_MUTEX_PROBE_GAP_MAX pauses) until CT_MUTEX_SPIN pauses in all
- * have passed. Few probes matter more than a short gap: every probe of a
- * line the holder keeps writing is a cache miss for both threads (~480 ns
- * on the reference VM), so a probe per pause turns a tight lock/unlock
- * loop into one line transfer per operation; with the gap above a line
- * round trip the holder runs many operations between two probes. Without
- * the yield phase (-Dmutex_yield=0) a lost CAS (the lock was free but
- * another thread won it) ends the spin too: the lock changes hands faster
- * than we can take it, and parking lets the winner run on a hot line
- * instead of handing the line back and forth. With the yield phase a
- * lost CAS spins on: there a yield switches threads, and each switch
- * makes one long operation of the thread it returns to (measured on the
- * AMD host, cs_ns:50 at 8 threads: with the lost CAS ending the spin one
- * context switch per 40-54 operations and a p99 of 62-64 us, without 1
- * per 1000 and 3.4 us). Returns 0 (acquired) or EAGAIN (the budget is
- * spent, or without yields a CAS lost).
+ * The spin; then lock_slow yields and parks. Each probe is one relaxed
+ * load (then the CAS if it reads UNLOCKED), one every CT_MUTEX_PROBE_GAP
+ * pauses until CT_MUTEX_SPIN pauses in all have passed. Few probes matter
+ * more than a short gap: every probe of a line the holder keeps writing
+ * is a cache miss for both threads (~480 ns on the reference VM), and
+ * one that finds the mutex free in the holder's short gap between unlock
+ * and lock hands the mutex, with both lines, to the other CPU. The gap
+ * used to start at 1 pause and double up to 128: the early, dense probes
+ * cost the counter 0.5x at 2 and 8 threads on the AMD host, at a lower
+ * p99 behind 50 ns critical sections (docs/performance.md, "This round:
+ * ct_mutex probes at a fixed gap"). Without the yield phase
+ * (-Dmutex_yield=0) a lost CAS (the lock was free but another thread won
+ * it) ends the spin too: the lock changes hands faster than we can take
+ * it, and parking lets the winner run on a hot line instead of handing
+ * the line back and forth. With the yield phase a lost CAS spins on:
+ * there a yield switches threads, and each switch makes one long
+ * operation of the thread it returns to (measured on the AMD host,
+ * cs_ns:50 at 8 threads: with the lost CAS ending the spin one context
+ * switch per 40-54 operations and a p99 of 62-64 us, without 1 per 1000
+ * and 3.4 us). Returns 0 (acquired) or EAGAIN (the budget is spent, or
+ * without yields a CAS lost).
  */
 static int spin(ct_mutex *m)
 {
@@ -476,10 +479,13 @@ static int spin(ct_mutex *m)
 	 * -Dmutex_handover=0 the comparisons below would draw -Wtype-limits
 	 * (unsigned < 0, unsigned >= 0). */
 	const unsigned budget = CT_MUTEX_SPIN, ask_after = CT_MUTEX_HANDOVER;
-	unsigned gap = 1, spent = 0;
+	const unsigned gap = CT_MUTEX_PROBE_GAP < CT_MUTEX_SPIN ? CT_MUTEX_PROBE_GAP : CT_MUTEX_SPIN;
+	unsigned spent = 0;
 	mark_slow(m);
 	while (spent < budget) {
-		backoff(&gap, &spent, CT_MUTEX_PROBE_GAP_MAX);
+		for (unsigned i = 0; i < gap; i++)
+			ct__cpu_relax();
+		spent += gap;
 		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
 		if (s == CT_MUTEX_UNLOCKED) {
 			if (ct__mutex_try_acquire(m))

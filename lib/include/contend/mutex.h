@@ -47,10 +47,10 @@
  *
  * Lock: CAS 0->1 (acquire). Failing that, spin for a bounded number of
  * pause iterations (meson option mutex_spin: 400 by default; 0 builds
- * the direct-park mutex below), probing the state with a relaxed load at
- * exponentially growing gaps (1, 2, 4, ... pauses, up to meson option
- * mutex_probe_gap, 128 by default) and trying the CAS when it reads 0
- * (without yields, a lost CAS ends the spin). Then the yield phase
+ * the direct-park mutex below), probing the state with a relaxed load
+ * every meson option mutex_probe_gap pauses (128 by default: 3 probes)
+ * and trying the CAS when it reads 0 (without yields, a lost CAS ends the
+ * spin). Then the yield phase
  * (meson option mutex_yield: 100 rounds by default, 0 = none):
  * sched_yield, then the same probe (load; CAS when it reads 0), so that
  * where threads outnumber CPUs the holder gets the CPU, and where they

@@ -28,8 +28,8 @@
  *   choice: the protocol is correct whatever the hint says.
  * - A full fence (atomic_thread_fence seq_cst) drains the thread's own
  *   buffer.
- * - lock_slow's probes (the spin's, at exponentially growing gaps, at
- *   most CT_MUTEX_SPIN pauses, and the yield phase's, one after each
+ * - lock_slow's probes (the spin's, one every CT_MUTEX_PROBE_GAP pauses
+ *   for CT_MUTEX_SPIN pauses, and the yield phase's, one after each
  *   sched_yield, -Dmutex_yield) are one load-then-CAS attempt: a failed
  *   probe changes nothing, and spin may place the one attempt anywhere,
  *   so K attempts reach exactly the states one attempt reaches.
