@@ -452,8 +452,11 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
 
 /*
  * The spin; then lock_slow yields and parks. Each probe is one relaxed
- * load (then the CAS if it reads UNLOCKED), one every CT_MUTEX_PROBE_GAP
- * pauses until CT_MUTEX_SPIN pauses in all have passed. Few probes matter
+ * load (then the CAS if it reads UNLOCKED), the first after `gap`
+ * pauses, then at gaps doubling up to CT_MUTEX_PROBE_GAP, until
+ * CT_MUTEX_SPIN pauses in all have passed. ct_mutex's own callers start
+ * at the whole gap: one probe every CT_MUTEX_PROBE_GAP pauses;
+ * ct__mutex_lock_eager (ct_queue's lock) starts at 1. Few probes matter
  * more than a short gap: every probe of a line the holder keeps writing
  * is a cache miss for both threads (~480 ns on the reference VM), and
  * one that finds the mutex free in the holder's short gap between unlock
@@ -473,19 +476,16 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
  * and 3.4 us). Returns 0 (acquired) or EAGAIN (the budget is spent, or
  * without yields a CAS lost).
  */
-static int spin(ct_mutex *m)
+static int spin(ct_mutex *m, unsigned gap)
 {
 	/* Variables, not the macros: with -Dmutex_spin=0 or
 	 * -Dmutex_handover=0 the comparisons below would draw -Wtype-limits
 	 * (unsigned < 0, unsigned >= 0). */
 	const unsigned budget = CT_MUTEX_SPIN, ask_after = CT_MUTEX_HANDOVER;
-	const unsigned gap = CT_MUTEX_PROBE_GAP < CT_MUTEX_SPIN ? CT_MUTEX_PROBE_GAP : CT_MUTEX_SPIN;
 	unsigned spent = 0;
 	mark_slow(m);
 	while (spent < budget) {
-		for (unsigned i = 0; i < gap; i++)
-			ct__cpu_relax();
-		spent += gap;
+		backoff(&gap, &spent, CT_MUTEX_PROBE_GAP);
 		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
 		if (s == CT_MUTEX_UNLOCKED) {
 			if (ct__mutex_try_acquire(m))
@@ -503,11 +503,14 @@ static int spin(ct_mutex *m)
 	return EAGAIN;
 }
 
-static int lock_slow(ct_mutex *m, uint64_t deadline)
+/* The spin's first gap for ct_mutex's own callers: the whole gap. */
+#define FIRST_GAP (CT_MUTEX_PROBE_GAP < CT_MUTEX_SPIN ? CT_MUTEX_PROBE_GAP : CT_MUTEX_SPIN)
+
+static int lock_slow(ct_mutex *m, uint64_t deadline, unsigned first_gap)
 {
 	if (CT_MUTEX_DIRECT)
 		return park_direct(m, deadline);
-	int rc = spin(m);
+	int rc = spin(m, first_gap);
 	if (rc == EAGAIN && CT_MUTEX_YIELD != 0)
 		rc = yield_rounds(m, deadline);
 	return rc == EAGAIN ? park_until_acquired(m, deadline) : rc;
@@ -533,7 +536,7 @@ int ct_mutex_lock_for(ct_mutex *m, uint64_t timeout_ns)
 {
 	checked_lock_entry("ct_mutex_lock_for", m);
 	if (!ct__mutex_try_acquire(m)) {
-		if (timeout_ns == 0 || lock_slow(m, ct__deadline(timeout_ns)) != 0)
+		if (timeout_ns == 0 || lock_slow(m, ct__deadline(timeout_ns), FIRST_GAP) != 0)
 			return ETIMEDOUT;
 	}
 	ct__mutex_acquired(m);
@@ -553,7 +556,16 @@ void ct_mutex_unlock(ct_mutex *m)
 
 void ct__mutex_lock_slow(ct_mutex *m)
 {
-	lock_slow(m, CT_DEADLINE_NONE);
+	lock_slow(m, CT_DEADLINE_NONE, FIRST_GAP);
+}
+
+void ct__mutex_lock_eager(ct_mutex *m)
+{
+	checked_lock_entry("ct_mutex_lock", m);
+	if (!ct__mutex_try_acquire(m))
+		lock_slow(m, CT_DEADLINE_NONE, 1);
+	ct__mutex_acquired(m);
+	checked_acquired(m);
 }
 
 void ct__mutex_wake(ct_mutex *m)

@@ -15,6 +15,12 @@
  * reacquires the mutex, so a thread that changes the state under the mutex
  * sees every thread that could be waiting for that change, and signals only
  * when there is one.
+ *
+ * The lock is taken with ct__mutex_lock_eager (internal.h): every critical
+ * section here is a few loads and stores, after which the holder goes away
+ * (to its partner's item, its caller, a try loop's backoff), so a waiter
+ * that probes early finds the lock free instead of waiting a whole probe
+ * gap. (A condition wait re-takes it with ct_mutex_lock, cond.c.)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -109,7 +115,7 @@ static void queue_spin(ct_queue *q, bool put, uint64_t deadline_ns)
 		if (ct__spin_next(&sp, deadline_ns) != CT__SPIN_AGAIN)
 			break;
 	}
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 }
 
 /*
@@ -122,7 +128,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 	int rc;
 	bool wake_getter = false, spun = false;
 
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 	for (;;) {
 		if (atomic_load_explicit(&q->closed, memory_order_relaxed)) {
 			rc = EPIPE;
@@ -181,7 +187,7 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 	int rc;
 	bool wake_putter = false, spun = false;
 
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 	for (;;) {
 		/* Relaxed: count is only written under lock, which we hold. */
 		size_t count = atomic_load_explicit(&q->count, memory_order_relaxed);
@@ -259,7 +265,7 @@ int ct_queue_get_for(ct_queue *q, void **item, uint64_t timeout_ns)
 
 void ct_queue_close(ct_queue *q)
 {
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 	if (!atomic_load_explicit(&q->closed, memory_order_relaxed)) {
 		/* Relaxed: the lock orders it for lock holders; spinners
 		 * (queue_spin) only use it to stop spinning. */
@@ -291,7 +297,7 @@ int ct_queue_task_done(ct_queue *q)
 {
 	int rc = 0;
 
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 	if (q->unfinished == 0) {
 		rc = EINVAL;
 	} else if (--q->unfinished == 0 && q->joiners > 0) {
@@ -303,7 +309,7 @@ int ct_queue_task_done(ct_queue *q)
 
 void ct_queue_join(ct_queue *q)
 {
-	ct_mutex_lock(&q->lock);
+	ct__mutex_lock_eager(&q->lock);
 	while (q->unfinished > 0) {
 		q->joiners++;
 		ct_cond_wait(&q->all_tasks_done, &q->lock);
