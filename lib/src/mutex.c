@@ -326,8 +326,9 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 }
 
 /*
- * One step of await_grant's exponential backoff: *gap pauses, counted in
- * *spent, then the gap doubles up to gap_max.
+ * One step of a spin's exponential backoff: *gap pauses, counted in
+ * *spent, then the gap doubles up to gap_max (a gap that starts at
+ * gap_max stays there). spin and await_grant spend their budgets with it.
  */
 static inline void backoff(unsigned *gap, unsigned *spent, unsigned gap_max)
 {
