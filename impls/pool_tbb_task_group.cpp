@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <new>
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
@@ -26,17 +27,28 @@ struct fut {
 
 struct pool {
 	tbb::task_arena *arena;
+	tbb::global_control *limit;
 	alignas(tbb::task_arena) unsigned char arena_mem[sizeof(tbb::task_arena)];
+	alignas(tbb::global_control) unsigned char limit_mem[sizeof(tbb::global_control)];
 };
 
 int init(void *pp, unsigned workers)
 {
 	pool *p = static_cast<pool *>(pp);
+	p->limit = nullptr;
 	try {
+		// oneTBB starts at most default_concurrency() - 1 workers in the
+		// whole process (1 on 2 PUs), whatever the arena asks: without
+		// this control a pool of 8 ran on 1 worker. The control raises
+		// the process's limit to the arena's size while the pool lives.
+		p->limit = new (p->limit_mem) tbb::global_control(
+			tbb::global_control::max_allowed_parallelism, static_cast<size_t>(workers) + 1);
 		// workers + 1 slots, one reserved for the submitting thread.
 		p->arena = new (p->arena_mem) tbb::task_arena(static_cast<int>(workers) + 1, 1);
 		p->arena->initialize();
 	} catch (...) {
+		if (p->limit != nullptr)
+			p->limit->~global_control();
 		return EAGAIN;
 	}
 	return 0;
@@ -46,6 +58,7 @@ void destroy(void *pp)
 {
 	pool *p = static_cast<pool *>(pp);
 	p->arena->~task_arena();
+	p->limit->~global_control();
 }
 
 int submit_cq(void *pp, void *cq, void *ff, ci_task_fn fn, void *arg)

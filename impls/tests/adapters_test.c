@@ -6,13 +6,17 @@
  * one thread, and exactly-once delivery through the close protocol with
  * two producers and two consumers at capacity 2. Locks: mutual exclusion
  * (a counter equals the acquisitions), and two locks of one kind held at
- * once by one thread (MCS-style nodes kept per thread).
+ * once by one thread (MCS-style nodes kept per thread). Pools: a pool of
+ * w workers runs w tasks at once (the benchmark's threads:w means w
+ * workers), every result comes back through wait and through a
+ * completion, which then says ENOENT.
  *
  * Usage: adapters_test [NAME...]   (default: every built row)
  * Exits 1 naming every violated expectation, 77 when no row was tested.
  * Bounded: a blocked call that close does not wake fails within 5 s.
  */
 #include "impls.h"
+#include "pool_impl.h"
 #include "relax.h"
 
 #include <errno.h>
@@ -389,6 +393,106 @@ static void test_lock(const struct ci_lock_ops *ops)
 
 /* ---- main ------------------------------------------------------------------- */
 
+/*
+ * Pools. A rendezvous of POOL_WORKERS tasks: each arrives, then waits (up
+ * to 5 s) until all have arrived; a pool that runs fewer at once times
+ * out. Tasks return their own argument's id + 1.
+ */
+#define POOL_WORKERS 4
+#define POOL_AC_TASKS 16
+
+struct rendezvous {
+	atomic_int arrived;
+	atomic_int missed;
+};
+
+struct pool_arg {
+	struct rendezvous *rv;
+	uint64_t id;
+};
+
+static void *rendezvous_task(void *p)
+{
+	struct pool_arg *a = p;
+	atomic_fetch_add(&a->rv->arrived, 1);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (atomic_load(&a->rv->arrived) < POOL_WORKERS) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 5) {
+			atomic_fetch_add(&a->rv->missed, 1);
+			break;
+		}
+		sleep_ms(1);
+	}
+	return item(a->id);
+}
+
+static void *plain_task(void *p)
+{
+	return item(((struct pool_arg *)p)->id);
+}
+
+static void test_pool(const struct ci_pool_ops *ops)
+{
+	void *pool = obj_alloc(ops->pool_size);
+	int rc = ops->init(pool, POOL_WORKERS);
+	EXPECT(rc == 0, "init(%d workers) returned %d", POOL_WORKERS, rc);
+	if (rc != 0) {
+		free(pool);
+		return;
+	}
+	struct rendezvous rv = { 0, 0 };
+	struct pool_arg args[POOL_AC_TASKS];
+	void *futs[POOL_AC_TASKS];
+	for (int i = 0; i < POOL_AC_TASKS; i++)
+		futs[i] = obj_alloc(ops->future_size);
+
+	/* w tasks at once: the rendezvous; each result through wait. */
+	for (int i = 0; i < POOL_WORKERS; i++) {
+		args[i] = (struct pool_arg){ &rv, (uint64_t)i };
+		EXPECT(ops->submit(pool, futs[i], rendezvous_task, &args[i]) == 0, "submit %d", i);
+	}
+	for (int i = 0; i < POOL_WORKERS; i++) {
+		void *r = NULL;
+		EXPECT(ops->wait(pool, futs[i], &r) == 0 && r == item((uint64_t)i),
+		       "wait %d: result %p", i, r);
+	}
+	EXPECT(atomic_load(&rv.missed) == 0,
+	       "%d of %d tasks waited 5 s for the others: the pool of %d workers ran fewer at once",
+	       atomic_load(&rv.missed), POOL_WORKERS, POOL_WORKERS);
+
+	/* A completion returns every future once, then ENOENT. */
+	void *c = obj_alloc(ops->completion_size);
+	EXPECT(ops->completion_init(c) == 0, "completion_init");
+	for (int i = 0; i < POOL_AC_TASKS; i++) {
+		args[i] = (struct pool_arg){ &rv, (uint64_t)i };
+		EXPECT(ops->submit_to(pool, c, futs[i], plain_task, &args[i]) == 0, "submit_to %d", i);
+	}
+	unsigned seen = 0;
+	void *f;
+	int got = 0;
+	while (got <= POOL_AC_TASKS && ops->next(c, &f) == 0) {
+		int j = -1;
+		for (int i = 0; i < POOL_AC_TASKS; i++)
+			if (futs[i] == f)
+				j = i;
+		EXPECT(j >= 0 && !(seen >> j & 1), "next returned a future %s",
+		       j < 0 ? "never submitted" : "twice");
+		if (j >= 0)
+			seen |= 1u << j;
+		got++;
+	}
+	EXPECT(got == POOL_AC_TASKS && ops->next(c, &f) == ENOENT,
+	       "next returned %d of %d futures, then no ENOENT", got, POOL_AC_TASKS);
+	ops->completion_destroy(c);
+	free(c);
+	ops->destroy(pool);
+	for (int i = 0; i < POOL_AC_TASKS; i++)
+		free(futs[i]);
+	free(pool);
+}
+
 static int wanted(int argc, char **argv, const char *name)
 {
 	if (argc < 2)
@@ -417,6 +521,15 @@ int main(int argc, char **argv)
 			row = ops->name;
 			test_queue(ops);
 			printf("  %-20s queue checked (%d failures so far)\n", row, failures);
+			tested++;
+		}
+	}
+	for (size_t i = 0; i < ci_pool_table_len; i++) {
+		const struct ci_pool_ops *ops = ci_pool_table[i];
+		if (ops != NULL && wanted(argc, argv, ops->name)) {
+			row = ops->name;
+			test_pool(ops);
+			printf("  %-20s pool checked (%d failures so far)\n", row, failures);
 			tested++;
 		}
 	}
