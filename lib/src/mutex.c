@@ -219,7 +219,7 @@ void ct__mutex_unlock_recheck(ct_mutex *m)
 #endif
 
 /*
- * The hand-over (-Dmutex_handover=N, off by default; contend/mutex.h): a
+ * The hand-over (-Dmutex_handover=N, 100 by default; contend/mutex.h): a
  * locker that has spun N pauses asks for the mutex (WANTED in `slow`,
  * one asker at a time); an unlock that finds the request while nobody is
  * parked passes the mutex to the asker instead of releasing it (GRANTED;

@@ -88,17 +88,19 @@
  * is harmless after the memory is freed, as with glibc. So the next
  * thread to acquire a mutex may destroy and free it.
  *
- * Hand-over (meson -Dmutex_handover=N, off by default): a locker that
- * has spun N pauses asks for the mutex (a WANTED bit in `slow`, one
- * asker at a time, set by CAS) and polls for it every 8 pauses at most.
- * An unlock that finds the request while the state reads LOCKED (nobody
- * parked) does not release: it turns WANTED into GRANTED (release) and
- * returns, so the asker owns the mutex and a barging lock finds it held.
- * The asker takes GRANTED (acquire), or withdraws its request by CAS
- * when its spin ends; a failed withdrawal means it was granted. Lower
- * p99 behind long critical sections, fewer operations behind short ones
- * (docs/performance.md, "Spin options, measured"). Default builds
- * compile none of it.
+ * Hand-over (meson -Dmutex_handover=N, N = 100 by default; 0 builds the
+ * barging mutex without it): a locker whose spin has run N pauses asks
+ * for the mutex at its next probe (the first, with the default probe gap
+ * of 128: a WANTED bit in `slow`, one asker at a time, set by CAS) and
+ * then polls for it every 8 pauses at most. An unlock that finds the
+ * request while the state reads LOCKED (nobody parked) does not release:
+ * it turns WANTED into GRANTED (release) and returns, so the asker owns
+ * the mutex and a barging lock finds it held. The asker takes GRANTED
+ * (acquire), or withdraws its request by CAS when its spin ends; a
+ * failed withdrawal means it was granted. So a holder that re-locks at
+ * once runs on for one probe gap, not for as long as its re-locks win
+ * the line: a lower p99 behind critical sections (docs/performance.md,
+ * "This round: the hand-over by default").
  *
  * Built with meson -Dmutex_spin=0, ct_mutex is the direct-park mutex
  * instead (lib/src/internal.h): glibc's protocol, no spinning, no
