@@ -456,7 +456,9 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
  * load (then the CAS if it reads UNLOCKED), the first after `gap`
  * pauses, then at gaps doubling up to CT_MUTEX_PROBE_GAP, until
  * CT_MUTEX_SPIN pauses in all have passed. ct_mutex's own callers start
- * at the whole gap: one probe every CT_MUTEX_PROBE_GAP pauses;
+ * at the whole gap: one probe every CT_MUTEX_PROBE_GAP pauses (with the
+ * hand-over the first after CT_MUTEX_HANDOVER pauses, if fewer: the
+ * probe where the locker asks);
  * ct__mutex_lock_eager (ct_queue's lock) starts at 1. Few probes matter
  * more than a short gap: every probe of a line the holder keeps writing
  * is a cache miss for both threads (~480 ns on the reference VM), and
@@ -504,8 +506,10 @@ static int spin(ct_mutex *m, unsigned gap)
 	return EAGAIN;
 }
 
-/* The spin's first gap for ct_mutex's own callers: the whole gap. */
-#define FIRST_GAP (CT_MUTEX_PROBE_GAP < CT_MUTEX_SPIN ? CT_MUTEX_PROBE_GAP : CT_MUTEX_SPIN)
+/* The spin's first gap for ct_mutex's own callers: the whole gap, or
+ * with the hand-over the pauses after which a locker asks, if fewer. */
+#define FIRST_GAP_PLAIN (CT_MUTEX_PROBE_GAP < CT_MUTEX_SPIN ? CT_MUTEX_PROBE_GAP : CT_MUTEX_SPIN)
+#define FIRST_GAP (HANDOVER && CT_MUTEX_HANDOVER < FIRST_GAP_PLAIN ? CT_MUTEX_HANDOVER : FIRST_GAP_PLAIN)
 
 static int lock_slow(ct_mutex *m, uint64_t deadline, unsigned first_gap)
 {

@@ -90,9 +90,10 @@
  *
  * Hand-over (meson -Dmutex_handover=N, N = 100 by default; 0 builds the
  * barging mutex without it): a locker whose spin has run N pauses asks
- * for the mutex at its next probe (the first, with the default probe gap
- * of 128: a WANTED bit in `slow`, one asker at a time, set by CAS) and
- * then polls for it every 8 pauses at most. An unlock that finds the
+ * for the mutex at its next probe (its first probe comes after N pauses
+ * when N is below the probe gap, as by default: a WANTED bit in `slow`,
+ * one asker at a time, set by CAS) and then polls for it every 8 pauses
+ * at most. An unlock that finds the
  * request while the state reads LOCKED (nobody parked) does not release:
  * it turns WANTED into GRANTED (release) and returns, so the asker owns
  * the mutex and a barging lock finds it held. The asker takes GRANTED
