@@ -42,7 +42,8 @@ def command(exe):
 
 def cases(tmp):
     """name: dict(args, flag, value, and optionally: what (the bad input in
-    words), status, out (the result file; default tmp/out.json), mount
+    words), env (variables set for the run), status, out (the result file;
+    default tmp/out.json), mount
     ('ro' or 'full': out's folder is read-only or full), written (the
     result file must exist: True for inputs that are not errors))."""
     corrupt = os.path.join(tmp, "corrupt.xml")
@@ -55,6 +56,10 @@ def cases(tmp):
 
     def c(args, flag, value, **kw):
         return dict(args=args, flag=flag, value=value, **kw)
+
+    def work_ns(v):
+        return c(QUICK, "CTB_WORK_NS_PER_ITER", v, env={"CTB_WORK_NS_PER_ITER": v},
+                 what="`CTB_WORK_NS_PER_ITER=%s` in the environment" % v)
     return {
         "threads_zero": c(["--threads=0"], "--threads", "0"),
         "threads_negative": c(["--threads=-3"], "--threads", "-3"),
@@ -103,6 +108,13 @@ def cases(tmp):
         "out_not_utf8": c(QUICK, "--benchmark_out", None, out=os.path.join(tmp, NOT_UTF8),
                           status=0, written=True,
                           what="`--benchmark_out=FILE`, FILE's name not UTF-8 (not an error)"),
+        # The busy-work calibration given by scripts/sweep (--help,
+        # "Environment"): a number of ns above 0 and below 1000.
+        "work_ns_zero": work_ns("0"),
+        "work_ns_negative": work_ns("-1"),
+        "work_ns_word": work_ns("fast"),
+        "work_ns_too_big": work_ns("1000"),
+        "work_ns_nan": work_ns("nan"),
     }
 
 
@@ -168,7 +180,10 @@ def run_case(exe, name, tmp):
     elif mount:
         return None, None, "cannot mount a %s folder here (needs root and unshare -m)" % (
             "read-only" if mount == "ro" else "full")
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    env = dict(os.environ)
+    env.pop("CTB_WORK_NS_PER_ITER", None)   # only the cases that set it
+    env.update(case.get("env", {}))
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, env=env)
     err = p.stderr.decode("utf-8", "surrogateescape")
     if mount and p.returncode == 97:
         return None, None, "cannot mount here: " + err.strip()
