@@ -63,8 +63,11 @@
  */
 int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns);
 
-/* Wakes up to n threads blocked on addr (n >= 1; CT_WAKE_ALL for all). */
-void ct__wake(_Atomic(uint32_t) *addr, int32_t n);
+/*
+ * Wakes up to n threads blocked on addr (n >= 1; CT_WAKE_ALL for all).
+ * Returns how many it woke (each returns 0 from its ct__wait).
+ */
+int ct__wake(_Atomic(uint32_t) *addr, int32_t n);
 
 #ifndef CT_RELACY
 /*

@@ -42,10 +42,11 @@ int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns)
 	return err == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
-void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
+int ct__wake(_Atomic(uint32_t) *addr, int32_t n)
 {
 	int err;
-	futex(addr, FUTEX_WAKE, (uint32_t)n, NULL, NULL, 0, &err);
+	long woken = futex(addr, FUTEX_WAKE, (uint32_t)n, NULL, NULL, 0, &err);
+	return woken > 0 ? (int)woken : 0;
 }
 
 _Thread_local uint32_t ct__self_id;

@@ -199,16 +199,19 @@ static struct ct_waiter *claim(struct ct_bucket *b, _Atomic(uint32_t) *addr, int
 	return claimed;
 }
 
-static void wake_claimed(struct ct_waiter *w)
+static int wake_claimed(struct ct_waiter *w)
 {
+	int woken = 0;
 	while (w) {
 		struct ct_waiter *next = w->next;	/* read before w may vanish */
 		waiter_wake(w);
+		woken++;
 		w = next;
 	}
+	return woken;
 }
 
-void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
+int ct__wake(_Atomic(uint32_t) *addr, int32_t n)
 {
 	struct ct_bucket *b;
 	struct ct_waiter *claimed;
@@ -218,7 +221,7 @@ void ct__wake(_Atomic(uint32_t) *addr, int32_t n)
 	pthread_mutex_lock(&b->lock);
 	claimed = claim(b, addr, n);
 	pthread_mutex_unlock(&b->lock);
-	wake_claimed(claimed);
+	return wake_claimed(claimed);
 }
 
 _Thread_local uint32_t ct__self_id;

@@ -282,17 +282,18 @@ inline int ct__wait(rl::atomic<uint32_t> *addr, uint32_t expected, uint64_t dead
 	return r;
 }
 
-inline void ct__wake(rl::atomic<uint32_t> *addr, int32_t n)
+inline int ct__wake(rl::atomic<uint32_t> *addr, int32_t n)
 {
 	ct_rl_kernel &k = *ct_rl_kernel::current;
 
 	/* futex_wake: full barrier, then skip the bucket if nobody waits. */
 	(rl::atomic_thread_fence)(rl::mo_seq_cst, $);
 	if (k.pending.load(rl::mo_relaxed, $) == 0)
-		return;
+		return 0;
 	k.lock.lock($);
-	k.wake_locked(addr, n);
+	int woken = k.wake_locked(addr, n);
 	k.lock.unlock($);
+	return woken;
 }
 
 #endif

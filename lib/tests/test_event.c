@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "wait.h"	/* lib/src: ct__wait, ct__wake (the parking backend) */
 
 enum { WAITERS = 8 };
 
@@ -78,6 +79,59 @@ static void wait_for_waiters(int n)
 	atomic_store(&entered, 0);
 }
 
+/*
+ * The backend's ct__wake reports how many threads it woke: ct_event_set
+ * counts them as waiters on their way to a CPU (event.c waking_add), so
+ * that fewer threads spin meanwhile.
+ */
+static _Atomic(uint32_t) word;
+
+static void *word_waiter(void *arg)
+{
+	(void)arg;
+	enter();
+	while (atomic_load(&word) == 0)
+		ct__wait(&word, 0, CT_DEADLINE_NONE);
+	atomic_fetch_add(&released, 1);
+	return NULL;
+}
+
+/* Until all n word_waiters have entered and sleep (in ct__wait). */
+static void wait_for_sleepers(int n)
+{
+	uint64_t t0 = test_now_ns();
+	for (;;) {
+		bool all = atomic_load(&entered) == n;
+		for (int i = 0; all && i < n; i++)
+			all = atomic_load(&tids[i]) != 0 && asleep((pid_t)atomic_load(&tids[i]));
+		if (all)
+			break;
+		CHECK(test_now_ns() - t0 < 5000000000u);
+		test_sleep_ns(100000);
+	}
+	for (int i = 0; i < n; i++)
+		atomic_store(&tids[i], 0);
+	atomic_store(&entered, 0);
+}
+
+static void test_wake_counts(void)
+{
+	pthread_t t[WAITERS];
+	enum { SOME = 3 };
+
+	atomic_store(&released, 0);
+	CHECK_EQ(ct__wake(&word, CT_WAKE_ALL), 0);	/* nobody parked */
+	test_spawn(t, WAITERS, word_waiter, NULL, 0);
+	wait_for_sleepers(WAITERS);
+	atomic_store(&word, 1);
+	CHECK_EQ(ct__wake(&word, SOME), SOME);
+	CHECK_EQ(ct__wake(&word, CT_WAKE_ALL), WAITERS - SOME);
+	test_join(t, WAITERS);
+	CHECK_EQ(atomic_load(&released), WAITERS);
+	CHECK_EQ(ct__wake(&word, CT_WAKE_ALL), 0);
+	printf("ct__wake: woke %d, then %d, of %d parked\n", SOME, WAITERS - SOME, WAITERS);
+}
+
 int main(void)
 {
 	pthread_t t[WAITERS];
@@ -136,6 +190,7 @@ int main(void)
 	CHECK(!ct_event_is_set(&ev));
 
 	printf("ct_event: %d waiters released by one set, twice\n", WAITERS);
+	test_wake_counts();
 	ct_event_destroy(&ev);
 	return 0;
 }

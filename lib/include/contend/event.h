@@ -37,7 +37,9 @@
  *   wait:  load (acquire); return if SET. Else remember the generation,
  *          spin up to `event_spin` probes (meson option, default 400,
  *          ~4 us here; 0 parks at once; none when a waiter is already
- *          parked) for SET or a new generation; then
+ *          parked, nor beyond one spinner per CPU, counting as busy the
+ *          CPUs that waiters just woken by a set are about to take) for
+ *          SET or a new generation; then
  *          CAS the WAITERS bit on and park on exactly that value,
  *          re-checking after every wake-up. A set ordered before the CAS
  *          makes the CAS (or the park) fail; one ordered after it sees

@@ -31,7 +31,7 @@
  *   the event clear does so only if a set happened since (assertion in the
  *   step that decides it).
  * - Timed: ct_event_wait_for returns false only if no set happened between
- *   the start of the wait and the load that decided false (event.c:167,
+ *   the start of the wait and the load that decided false (event.c:234,
  *   "one more look"). This implies Python's rule, that a set called while
  *   the thread waits (before its deadline fired: tst, noted in the timeout
  *   step, FUTEX_TIMEOUT_HOOK) releases it.
@@ -60,8 +60,9 @@
  * - compare_exchange_weak: a spurious failure reloads the value it already
  *   had and goes round again, like a lost CAS on an unchanged word: it
  *   adds no state, so the CASes are modelled strong.
- * - The spinner permit (spin_slot_take, a process-wide counter) only
- *   decides whether the waiter spins: spin chooses. The spin loop's
+ * - The spinner permit (spin_slot_take: process-wide counts of spinners
+ *   and of woken waiters not yet running) only decides whether the
+ *   waiter spins: spin chooses. The spin loop's
  *   CT_EVENT_SPIN probes are one probe: a probe writes nothing, the loop
  *   leaves on the first one that sees a release, and only the last probe's
  *   value is used after the loop, so K probes reach exactly the states of
@@ -72,19 +73,19 @@
  *   ct_event_wait_for(e, 0) is ct_event_is_set, one load: not modelled.
  *
  * Bug switches (spin -DBUG_...), each one a plausible wrong edit:
- *   BUG_NOWAKE        set never wakes (event.c:97-98 dropped)
+ *   BUG_NOWAKE        set never wakes (event.c:164-165 dropped)
  *   BUG_SET_STORE     set is a load and a plain store of the next value
- *                     instead of the CAS loop (event.c:76-96): a waiter's
+ *                     instead of the CAS loop (event.c:143-163): a waiter's
  *                     CAS between the two sets WAITERS, the store erases
  *                     it and set does not wake the parked waiter
- *   BUG_NO_GEN        released() tests only the flag (event.c:123): a
+ *   BUG_NO_GEN        released() tests only the flag (event.c:190): a
  *                     waiter released by a set that is cleared before the
  *                     waiter runs waits again (Python semantics broken)
  *   BUG_NO_ANNOUNCE   the waiter parks on the value it loaded without
- *                     setting WAITERS first (event.c:159-165 dropped): set
+ *                     setting WAITERS first (event.c:226-232 dropped): set
  *                     sees no waiter, wakes nobody
  *   BUG_NO_RECHECK    a timed wait returns false as soon as ct__wait times
- *                     out, without the last load (event.c:167-168): a set
+ *                     out, without the last load (event.c:234-237): a set
  *                     that came while it was parked, before its deadline
  *                     fired but before the wake reached it, is lost to it
  *                     (checked against Python's rule: no set came before
@@ -95,7 +96,7 @@
  * Alternatives that are no bugs (spin finds no violation; not in check.sh):
  *   ALT_CLEAR_WAITERS clear also clears WAITERS (never on while SET)
  *   ALT_WAIT_STALE    after its CAS the waiter parks on the value without
- *                     WAITERS (event.c:164 dropped): ct__wait returns at
+ *                     WAITERS (event.c:231 dropped): ct__wait returns at
  *                     once (the word differs), the reload sees the bit on
  *                     and the next round parks on the right value
  */
@@ -138,17 +139,17 @@ byte done;		/* threads finished */
 
 ltl terminates { <> (done == NT) }
 
-/* released(s, gen) (event.c:121-124) */
+/* released(s, gen) (event.c:188-191) */
 #ifdef BUG_NO_GEN
 #define RELEASED ((s & EV_SET) != 0)
 #else
 #define RELEASED ((s & EV_SET) != 0 || (s & GEN_MASK) != gen)
 #endif
 
-/* ct_event_set (event.c:71-99). Locals: s, w. */
+/* ct_event_set (event.c:138-166). Locals: s, w. */
 inline ev_set()
 {
-	s = state;				/* event.c:73: load, relaxed */
+	s = state;				/* event.c:140: load, relaxed */
 #ifdef BUG_SET_STORE
 	if
 	:: s & EV_SET -> w = false		/* already set: return */
@@ -161,9 +162,9 @@ inline ev_set()
 	fi;
 #else
 	do
-	:: s & EV_SET -> w = false; break	/* event.c:81-85: already set (a release RMW), return */
+	:: s & EV_SET -> w = false; break	/* event.c:148-152: already set (a release RMW), return */
 	:: else ->
-		atomic {	/* event.c:88-96: CAS s -> next, release */
+		atomic {	/* event.c:155-163: CAS s -> next, release */
 			if
 			:: state == s ->
 				state = ((s + GEN_ONE) & GEN_MASK) | EV_SET;
@@ -178,7 +179,7 @@ inline ev_set()
 	if
 	:: w ->
 #ifndef BUG_NOWAKE
-		futex_wake_all(FA_EVENT);	/* event.c:97-98: ct__wake(&e->state, CT_WAKE_ALL) */
+		futex_wake_all(FA_EVENT);	/* event.c:164-165: ct__wake(&e->state, CT_WAKE_ALL) */
 #endif
 		w = false
 	:: else -> skip
@@ -186,14 +187,14 @@ inline ev_set()
 	s = 0
 }
 
-/* ct_event_clear (event.c:101-111). Local: s. */
+/* ct_event_clear (event.c:168-178). Local: s. */
 inline ev_clear()
 {
-	s = state;				/* event.c:103: load, relaxed */
+	s = state;				/* event.c:170: load, relaxed */
 	do
-	:: !(s & EV_SET) -> break		/* event.c:107: clear already */
+	:: !(s & EV_SET) -> break		/* event.c:174: clear already */
 	:: else ->
-		atomic {	/* event.c:108: CAS s -> s & ~SET, relaxed */
+		atomic {	/* event.c:175: CAS s -> s & ~SET, relaxed */
 			if
 			:: state == s ->
 				assert(!(state & EV_WAITERS));	/* never SET and WAITERS */
@@ -211,7 +212,7 @@ inline ev_clear()
 }
 
 /*
- * The decisions at the top of wait_until's loop (event.c:151-154), made
+ * The decisions at the top of wait_until's loop (event.c:218-221), made
  * in the step of the load that gave s: released -> return true; else
  * timed out -> return false; else go on (fin stays false).
  */
@@ -229,13 +230,13 @@ inline decide()
 }
 
 /*
- * wait_until (event.c:126-170), for ct_event_wait (timed false) and
+ * wait_until (event.c:193-239), for ct_event_wait (timed false) and
  * ct_event_wait_for (timed true, finite timeout). Sets res. Locals: s,
  * gen, st, tst, wret, res, fin, timed, timed_out.
  */
 inline ev_wait()
 {
-	atomic {	/* event.c:129-133: load, acquire; set: return true */
+	atomic {	/* event.c:196-200: load, acquire; set: return true */
 		s = state;
 		st = nsets;
 		gen = s & GEN_MASK;
@@ -247,11 +248,11 @@ inline ev_wait()
 	:: else -> skip
 	fi;
 	if
-	:: /* event.c:136-146: a spinner permit (taken only while WAITERS is off:
+	:: /* event.c:203-213: a spinner permit (taken only while WAITERS is off:
 	    * a subset of what this free choice covers): the probes (one, see above) */
 		atomic {
-			s = state;			/* event.c:139 */
-			decide()			/* event.c:141-146 (timed_out is false) */
+			s = state;			/* event.c:206 */
+			decide()			/* event.c:208-213 (timed_out is false) */
 		};
 		if
 		:: fin -> goto ev_out
@@ -259,20 +260,20 @@ inline ev_wait()
 		fi
 	:: skip		/* no permit (or event_spin=0): park at once */
 	fi;
-ev_loop:	/* event.c:150: for (;;), after the checks of :151-154 */
+ev_loop:	/* event.c:217: for (;;), after the checks of :218-221 */
 #ifndef BUG_NO_ANNOUNCE
 	if
 	:: !(s & EV_WAITERS) ->
-		atomic {	/* event.c:159-164: CAS s -> s | WAITERS, acquire */
+		atomic {	/* event.c:226-231: CAS s -> s | WAITERS, acquire */
 			if
 			:: state == s ->
 				state = s | EV_WAITERS;
 #ifndef ALT_WAIT_STALE
-				s = s | EV_WAITERS	/* event.c:164 */
+				s = s | EV_WAITERS	/* event.c:231 */
 #endif
 			:: else ->
 				s = state;		/* lost: s = the current value */
-				decide();		/* event.c:163: continue */
+				decide();		/* event.c:230: continue */
 				if
 				:: fin -> goto ev_out
 				:: else -> goto ev_loop
@@ -282,7 +283,7 @@ ev_loop:	/* event.c:150: for (;;), after the checks of :151-154 */
 	:: else -> skip
 	fi;
 #endif
-	/* event.c:166: ct__wait(&e->state, s, deadline) */
+	/* event.c:233: ct__wait(&e->state, s, deadline) */
 	futex_wait(FA_EVENT, state, s, timed, wret);
 #ifdef BUG_NO_RECHECK
 	if
@@ -296,7 +297,7 @@ ev_loop:	/* event.c:150: for (;;), after the checks of :151-154 */
 	:: else -> skip
 	fi;
 #endif
-	atomic {	/* event.c:167-168: note the timeout; load, acquire */
+	atomic {	/* event.c:234-237: note the timeout; load, acquire */
 		timed_out = timed_out || (wret == ETIMEDOUT);
 		wret = OK;
 		s = state;
