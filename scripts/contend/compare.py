@@ -35,7 +35,9 @@ and 4xPUs threads, with p99 and cpu/op ÷ the same peer), with the band of
 each cell over the runs and in how many runs it meets the bar: ops/s at
 least 1x the peer's, p99 at most 1x, cpu/op at most 1.2x. Runs of one
 machine one after the other show how far a cell moves between runs, so
-whether one run decides it.
+whether one run decides it. Runs whose contend build options or Google
+Benchmark versions differ are named in a warning, as in the comparison
+(in the table; on stderr beside --csv).
 
 Output: a table for the terminal (100 columns; each benchmark's name above
 its metrics, benchmarks sorted by their biggest change), or --markdown, or
@@ -55,7 +57,8 @@ import sys
 from pathlib import Path
 
 from . import compare_headline as ch, io as cio
-from .compare_load import DEFAULT_ALPHA, DEFAULT_FIGURES, METRICS, InputError, PROG, load_run
+from .compare_load import (DEFAULT_ALPHA, DEFAULT_FIGURES, METRICS, InputError, PROG, load_run,
+                           run_warnings)
 from .compare_out import write_out_dir
 from .compare_render import render_csv, render_markdown, render_terminal
 from .compare_stats import Comparison
@@ -127,6 +130,9 @@ def main(argv):
             render = (ch.render_csv if args.csv else ch.render_markdown if args.markdown
                       else ch.render_terminal)
             sys.stdout.write(render(runs))
+            if args.csv:
+                for w in run_warnings(runs):
+                    print(f'{PROG}: warning: {w}', file=sys.stderr)
             return 0
         if args.view == 'normalized':
             for run in runs:

@@ -4,7 +4,8 @@ threads, with the p99 and cpu/op guardrails) side by side, the band over
 the runs, and in how many of them each cell meets the bar."""
 
 from . import io as cio
-from .compare_load import WIDTH
+from .compare_load import WIDTH, run_warnings
+from .compare_render import wrap
 
 # The bar a headline cell meets (issue 13): contend's ops/s at least the
 # peer's, its p99 at most the peer's, its cpu/op at most 1.2x the peer's.
@@ -75,6 +76,8 @@ def render_terminal(runs):
            'is marked o (ops/s), p (p99), c (cpu/op) where the runs fit the width', '']
     for r in runs:
         out.append('%s  %s' % (r.label, r.path))
+    for w in run_warnings(runs):
+        out.extend(wrap('warning: ' + w, '         '))
     out.append('')
     # Each run's column holds the ratio and its misses; with too many runs
     # for the width, the ratio alone (the met column still counts misses).
@@ -111,6 +114,8 @@ def render_markdown(runs):
     for r in runs:
         out.append('| %s | `%s` |' % (r.label, r.path))
     out.append('')
+    for w in run_warnings(runs):
+        out.append('> **Warning:** %s\n' % w)
     out.append('| family | threads | ' + ' | '.join(r.label for r in runs) + ' | band | met |')
     out.append('|---|---|' + '---|' * len(runs) + '---|---|')
     for key, row in cells(runs):

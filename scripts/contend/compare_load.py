@@ -167,6 +167,28 @@ def load_run(arg, label, headline=False):
         run.headline = ctables.headline(loaded)
     return run
 
+def run_warnings(runs):
+    """What makes the runs' figures less comparable, whatever is compared:
+    Google Benchmark versions or contend build options that differ."""
+    out = []
+    versions = {r.label: r.gb_version for r in runs}
+    known = {v for v in versions.values() if v}
+    if len(known) > 1:
+        listed = ', '.join(f'{k} {v}' for k, v in versions.items() if v)
+        out.append(f'Google Benchmark versions differ ({listed}): its time semantics '
+                   'changed between releases, so compare real_time with care')
+    missing = [k for k, v in versions.items() if not v]
+    if missing and known:
+        out.append(f'Google Benchmark version unknown for {", ".join(missing)}')
+    options = {r.label: r.contend_options for r in runs}
+    if len({v for v in options.values() if v}) > 1:
+        listed = '; '.join(f'{k} {v}' for k, v in options.items() if v)
+        out.append(f'contend build options differ ({listed}): the contend rows of these '
+                   'runs measured different code (mutex_spin=0 builds the direct-park '
+                   'ct_mutex)')
+    return out
+
+
 def meta_value(run, field, accept=None):
     """A fact of the run: meta.json first, then its benchmark context."""
     return cmeta.value(run.meta, run.context, field, accept)

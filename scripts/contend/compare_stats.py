@@ -6,7 +6,7 @@ import statistics
 import sys
 import zlib
 
-from .compare_load import (BOOTSTRAP_SAMPLES, C2C_FAMILY, CI_LEVEL, METRICS, MIN_REPETITIONS,
+from .compare_load import (run_warnings, BOOTSTRAP_SAMPLES, C2C_FAMILY, CI_LEVEL, METRICS, MIN_REPETITIONS,
                            PROG, InputError, family_of, index_run, threads_of)
 
 
@@ -174,22 +174,7 @@ class Comparison:
         return out
 
     def warnings(self):
-        out = []
-        versions = {r.label: r.gb_version for r in self.runs}
-        known = {v for v in versions.values() if v}
-        if len(known) > 1:
-            listed = ', '.join(f'{k} {v}' for k, v in versions.items() if v)
-            out.append(f'Google Benchmark versions differ ({listed}): its time semantics '
-                       'changed between releases, so compare real_time with care')
-        missing = [k for k, v in versions.items() if not v]
-        if missing and known:
-            out.append(f'Google Benchmark version unknown for {", ".join(missing)}')
-        options = {r.label: r.contend_options for r in self.runs}
-        if len({v for v in options.values() if v}) > 1:
-            listed = '; '.join(f'{k} {v}' for k, v in options.items() if v)
-            out.append(f'contend build options differ ({listed}): the contend rows of these '
-                       'runs measured different code (mutex_spin=0 builds the direct-park '
-                       'ct_mutex)')
+        out = run_warnings(self.runs)
         low = [r for r in self.rows if r.enough
                and min_possible_p(len(r.a), len(r.x)) >= self.alpha]
         if low:

@@ -390,6 +390,19 @@ class BuildOptions(unittest.TestCase):
             status, out, err = run(runs[0], A, '--markdown')   # A records none: no warning
             self.assertEqual(status, 0, err)
             self.assertNotIn('build options differ', out)
+            # --headline warns too: in its table, or on stderr beside CSV.
+            status, out, err = run('--headline', runs[0], runs[1])
+            self.assertEqual(status, 0, err)
+            self.assertIn('warning: contend build options differ (A mutex_spin=400', out)
+            self.assertTrue(all(len(l) <= WIDTH for l in out.splitlines()))
+            status, out, err = run('--headline', runs[0], runs[1], '--markdown')
+            self.assertIn('> **Warning:** contend build options differ (A mutex_spin=400', out)
+            status, out, err = run('--headline', runs[0], runs[1], '--csv')
+            self.assertEqual(status, 0, err)
+            self.assertIn('compare: warning: contend build options differ', err)
+            self.assertNotIn('warning', out)
+            status, out, err = run('--headline', runs[0], A)
+            self.assertNotIn('build options differ', out + err)
 
 
 class Headline(unittest.TestCase):
