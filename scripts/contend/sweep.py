@@ -23,7 +23,10 @@ Usage: scripts/sweep [--quick | --full] [--filter REGEX] [--out DIR]
                    mode that holds for a whole process (where memory
                    landed, which CPU runs which thread) then weighs as one
                    of N; default 1; takes N times as long (the duration
-                   is fitted to one process per step)
+                   is fitted to one process per step); a later process
+                   that runs past the step's time limit is stopped, and
+                   what it had not finished keeps the earlier processes'
+                   repetitions (the step is marked partial)
   --duration S     minimum measured seconds per benchmark (default: fitted
                    to the profile's time budget)
   --threads LIST, --place LIST   override the profile (contend-bench syntax)

@@ -349,6 +349,8 @@ class Sweep:
             5.0 + 20.0 * reps * settings["duration"] * RUN_FACTOR)
         step_limit = max(120.0, 3.0 * self.expected_seconds(step, settings) + 60.0,
                          2.0 * bench_limit)
+        if os.environ.get("CONTEND_SWEEP_STEP_LIMIT"):   # tests: a short step limit
+            step_limit = float(os.environ["CONTEND_SWEEP_STEP_LIMIT"])
         record = {"name": step["name"], "status": "running", "benchmarks": step.get("benchmarks"),
                   "errors": 0, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "commands": []}
         context = None
@@ -418,6 +420,14 @@ class Sweep:
                 over = time.monotonic() - t_step >= step_limit
                 why = ("no result within %.0f s; killed by scripts/sweep" % bench_limit if hung
                        else "%s %s" % (os.path.basename(program), exit_text(rc)))
+                if over and pass_i > 0:
+                    # A later process ran out of the step's time: what it
+                    # had not finished keeps the earlier processes' results
+                    # (fewer repetitions, no error).
+                    message = ("step time limit (%.0f s) reached in process %d of %d; the "
+                               "benchmarks it had not finished keep the earlier processes' "
+                               "results" % (step_limit, pass_i + 1, passes))
+                    break
                 if over:
                     why = "step time limit (%.0f s) reached; killed by scripts/sweep" % step_limit
                 if remaining is None:

@@ -8,6 +8,8 @@ real JSON reporter does, so a killed run leaves a truncated file).
 
 Misbehaviour on demand, for tests (environment, regexes on names):
   FAKE_BENCH_HANG   matching benchmarks never finish
+  FAKE_BENCH_HANG_LATER  the same, only in processes after the first
+                    (counted with FAKE_BENCH_RUN_SCALE, which it needs)
   FAKE_BENCH_CRASH  matching benchmarks abort the process
   FAKE_BENCH_ERROR  matching benchmarks report error_occurred
   FAKE_BENCH_SLEEP  seconds each benchmark takes (default: --duration)
@@ -145,8 +147,11 @@ def main(argv):
     print("Benchmark  Time  CPU  Iterations UserCounters...", flush=True)
     first = True
     for fi, n in enumerate(all_names):
-        for env, action in (("FAKE_BENCH_HANG", "hang"), ("FAKE_BENCH_CRASH", "crash")):
+        for env, action in (("FAKE_BENCH_HANG", "hang"), ("FAKE_BENCH_CRASH", "crash"),
+                            ("FAKE_BENCH_HANG_LATER", "hang")):
             rx = os.environ.get(env)
+            if env == "FAKE_BENCH_HANG_LATER" and scale < 2:
+                rx = None
             if rx and re.search(rx, n):
                 if action == "hang":
                     while True:

@@ -249,6 +249,29 @@ class FakeSweepTest(unittest.TestCase):
         with open(os.path.join(d, "report.md")) as f:
             self.assertIn("each in 3 processes, pooled", f.read())
 
+    def test_processes_later_overrun_keeps_results(self):
+        # --processes 2, and the second process hangs until the step's time
+        # limit: the benchmarks it had not finished keep the first
+        # process's results (not error entries, not a failed sweep); the
+        # step is partial and says so.
+        env = {"FAKE_BENCH_RUN_SCALE": os.path.join(self.out, "runs"),
+               "FAKE_BENCH_HANG_LATER": "mutex/pthread_mutex/cs_ns:0/threads:1/",
+               "CONTEND_SWEEP_STEP_LIMIT": "4"}
+        rc, out, err = self.fake("--filter", "^mutex/", "--processes", "2",
+                                 "--step-timeout", "60", env=env)
+        self.assertEqual(rc, 0, err)
+        (d,) = run_dirs(self.out)
+        (step,) = self.load_meta(d)["steps"]
+        self.assertEqual(step["status"], "partial", step)
+        self.assertIn("reached in process 2 of 2", step["message"])
+        self.assertEqual(step["errors"], 0, step)
+        run = cr.load_run(d)
+        self.assertTrue(run.instances)
+        reps = sorted(len(inst.reps) for inst in run.instances.values() if inst.ok)
+        self.assertEqual(len(reps), len(run.instances), "a benchmark failed")
+        self.assertEqual(reps[0], 1, reps)     # cut off in the second process
+        self.assertEqual(reps[-1], 2, reps)    # finished in both
+
     def interrupt_and_resume(self, sig):
         e = dict(os.environ, FAKE_BENCH_SLEEP="0.08")
         p = subprocess.Popen([PY, SWEEP, "--bench", FAKE, "--no-peers", "--out", self.out,
