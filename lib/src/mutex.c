@@ -326,6 +326,21 @@ static int park_direct(ct_mutex *m, uint64_t deadline)
 }
 
 /*
+ * A probe of a held mutex, as the spin, the asker and the yield phase make
+ * it: one relaxed load of the state, and the CAS only if it reads
+ * UNLOCKED (a CAS on a held line would take it from the holder for
+ * nothing). LOST: it read UNLOCKED, but another thread's CAS won.
+ */
+enum probe { PROBE_HELD, PROBE_WON, PROBE_LOST };
+
+static inline enum probe probe(ct_mutex *m)
+{
+	if (atomic_load_explicit(&m->state, memory_order_relaxed) != CT_MUTEX_UNLOCKED)
+		return PROBE_HELD;
+	return ct__mutex_try_acquire(m) ? PROBE_WON : PROBE_LOST;
+}
+
+/*
  * One step of a spin's exponential backoff: *gap pauses, counted in
  * *spent, then the gap doubles up to gap_max (a gap that starts at
  * gap_max stays there). spin and await_grant spend their budgets with it.
@@ -399,16 +414,16 @@ static bool await_grant(ct_mutex *m, unsigned left)
 			take_grant(m);
 			return true;
 		}
-		if (atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_UNLOCKED) {
-			if (ct__mutex_try_acquire(m)) {
-				/* Nobody can grant what we hold: only a holder
-				 * grants, and the mutex was free. */
-				if (!retract(m))
-					abort();
-				return true;
-			}
-			break;
+		enum probe p = probe(m);
+		if (p == PROBE_WON) {
+			/* Nobody can grant what we hold: only a holder grants,
+			 * and the mutex was free. */
+			if (!retract(m))
+				abort();
+			return true;
 		}
+		if (p == PROBE_LOST)
+			break;
 	}
 	return !retract(m);
 }
@@ -444,8 +459,7 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
 		if (deadline != CT_DEADLINE_NONE && ct__now_ns() >= deadline)
 			return ETIMEDOUT;
 		ct__yield();
-		if (atomic_load_explicit(&m->state, memory_order_relaxed) == CT_MUTEX_UNLOCKED &&
-		    ct__mutex_try_acquire(m))
+		if (probe(m) == PROBE_WON)
 			return 0;
 	}
 	return EAGAIN;
@@ -489,13 +503,11 @@ static int spin(ct_mutex *m, unsigned gap)
 	mark_slow(m);
 	while (spent < budget) {
 		backoff(&gap, &spent, CT_MUTEX_PROBE_GAP);
-		uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
-		if (s == CT_MUTEX_UNLOCKED) {
-			if (ct__mutex_try_acquire(m))
-				return 0;
-			if (CT_MUTEX_YIELD == 0)
-				break;
-		}
+		enum probe p = probe(m);
+		if (p == PROBE_WON)
+			return 0;
+		if (p == PROBE_LOST && CT_MUTEX_YIELD == 0)
+			break;
 		if (HANDOVER && spent >= ask_after && ask(m)) {
 			if (await_grant(m, budget - spent))
 				return 0;
