@@ -18,7 +18,15 @@
  *   generation counter bumped by each set.
  * - ct_event_wait_for returns the flag it observed: true if the event was
  *   set (or a set released this waiter), false on timeout. It may return
- *   a few microseconds after a very short timeout (the spin below).
+ *   a few microseconds after a very short timeout (the spin below). A
+ *   wait that parks returns up to the thread's timer slack late: Linux
+ *   fires timers up to that much after their deadline, so that wakeups
+ *   batch (50 us by default; p50 70 us after a 50 us timeout on the
+ *   project's 2-PU VM, as for pthread_cond_timedwait). A thread that
+ *   needs tighter timeouts can lower its own slack, at some CPU per wait:
+ *   prctl(PR_SET_TIMERSLACK, 1) measured 21 us there (docs/performance.md,
+ *   "Tried and not kept"). The same holds for every timed wait of the
+ *   library (lock_for, the queues' and the pool's timeouts).
  * - Data written before ct_event_set is visible to a thread that sees the
  *   event set (is_set returning true, or a wait returning true).
  * - All functions may be called concurrently from any thread, except
