@@ -56,17 +56,17 @@ static bool asleep(pid_t tid)
 }
 
 /*
- * Until all n waiters are parked: each has entered, the event shows a
- * parked waiter, and every one of their threads sleeps (it has nothing
- * left to sleep in but the event's futex). Then each has read the
- * generation it waits on, so a set releases it.
+ * Until all n threads are parked: each has entered and sleeps (it has
+ * nothing left to sleep in but the futex it waits on), and with
+ * `on_event` the event shows a parked waiter. Then each event waiter has
+ * read the generation it waits on, so a set releases it.
  */
-static void wait_for_waiters(int n)
+static void wait_for_parked(int n, bool on_event)
 {
 	uint64_t t0 = test_now_ns();
 	for (;;) {
 		bool all = atomic_load(&entered) == n &&
-			   (atomic_load(&ev.state) & CT_EVENT_WAITERS) != 0;
+			   (!on_event || (atomic_load(&ev.state) & CT_EVENT_WAITERS) != 0);
 		for (int i = 0; all && i < n; i++)
 			all = atomic_load(&tids[i]) != 0 && asleep((pid_t)atomic_load(&tids[i]));
 		if (all)
@@ -96,24 +96,6 @@ static void *word_waiter(void *arg)
 	return NULL;
 }
 
-/* Until all n word_waiters have entered and sleep (in ct__wait). */
-static void wait_for_sleepers(int n)
-{
-	uint64_t t0 = test_now_ns();
-	for (;;) {
-		bool all = atomic_load(&entered) == n;
-		for (int i = 0; all && i < n; i++)
-			all = atomic_load(&tids[i]) != 0 && asleep((pid_t)atomic_load(&tids[i]));
-		if (all)
-			break;
-		CHECK(test_now_ns() - t0 < 5000000000u);
-		test_sleep_ns(100000);
-	}
-	for (int i = 0; i < n; i++)
-		atomic_store(&tids[i], 0);
-	atomic_store(&entered, 0);
-}
-
 static void test_wake_counts(void)
 {
 	pthread_t t[WAITERS];
@@ -122,7 +104,7 @@ static void test_wake_counts(void)
 	atomic_store(&released, 0);
 	CHECK_EQ(ct__wake(&word, CT_WAKE_ALL), 0);	/* nobody parked */
 	test_spawn(t, WAITERS, word_waiter, NULL, 0);
-	wait_for_sleepers(WAITERS);
+	wait_for_parked(WAITERS, false);
 	atomic_store(&word, 1);
 	CHECK_EQ(ct__wake(&word, SOME), SOME);
 	CHECK_EQ(ct__wake(&word, CT_WAKE_ALL), WAITERS - SOME);
@@ -168,7 +150,7 @@ int main(void)
 
 	/* One set releases all N waiters. */
 	test_spawn(t, WAITERS, waiter, NULL, 0);
-	wait_for_waiters(WAITERS);
+	wait_for_parked(WAITERS, true);
 	CHECK_EQ(atomic_load(&released), 0);
 	ct_event_set(&ev);
 	test_join(t, WAITERS);
@@ -180,7 +162,7 @@ int main(void)
 	atomic_store(&released, 0);
 	for (int i = 0; i < WAITERS; i++)
 		CHECK(pthread_create(&t[i], NULL, timed_waiter, &results[i]) == 0);
-	wait_for_waiters(WAITERS);
+	wait_for_parked(WAITERS, true);
 	ct_event_set(&ev);
 	ct_event_clear(&ev);
 	test_join(t, WAITERS);
