@@ -119,6 +119,12 @@ def parse_args(argv):
     return args
 
 
+def print_warnings(warnings):
+    """Beside --csv (whose stdout is the table alone), warnings go to stderr."""
+    for w in warnings:
+        print(f'{PROG}: warning: {w}', file=sys.stderr)
+
+
 def main(argv):
     cio.safe_stdio()
     args = None
@@ -131,8 +137,7 @@ def main(argv):
                       else ch.render_terminal)
             sys.stdout.write(render(runs))
             if args.csv:
-                for w in run_warnings(runs):
-                    print(f'{PROG}: warning: {w}', file=sys.stderr)
+                print_warnings(run_warnings(runs))
             return 0
         if args.view == 'normalized':
             for run in runs:
@@ -152,8 +157,7 @@ def main(argv):
         return cio.os_error_status(e)
     if args.csv:
         sys.stdout.write(render_csv(cmp))
-        for w in cmp.warnings():
-            print(f'{PROG}: warning: {w}', file=sys.stderr)
+        print_warnings(cmp.warnings())
     elif args.markdown:
         sys.stdout.write(render_markdown(cmp))
     else:

@@ -167,6 +167,7 @@ def load_run(arg, label, headline=False):
         run.headline = ctables.headline(loaded)
     return run
 
+
 def run_warnings(runs):
     """What makes the runs' figures less comparable, whatever is compared:
     Google Benchmark versions or contend build options that differ."""

@@ -6,8 +6,8 @@ import statistics
 import sys
 import zlib
 
-from .compare_load import (run_warnings, BOOTSTRAP_SAMPLES, C2C_FAMILY, CI_LEVEL, METRICS, MIN_REPETITIONS,
-                           PROG, InputError, family_of, index_run, threads_of)
+from .compare_load import (BOOTSTRAP_SAMPLES, C2C_FAMILY, CI_LEVEL, METRICS, MIN_REPETITIONS,
+                           PROG, InputError, family_of, index_run, run_warnings, threads_of)
 
 
 class Row:
