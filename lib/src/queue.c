@@ -90,32 +90,66 @@ static bool deadline_passed(uint64_t deadline_ns)
 
 /*
  * Called with the lock held by a put (put = true) that found the queue
- * full or a get that found it empty. Spins (spin.h) with the lock
- * released until the queue may have changed in the caller's favour (for a
- * put: count below capacity; for a get: count above 0; for both: closed),
- * or the spin budget or deadline_ns is spent; returns with the lock held.
- * The caller then re-checks everything under the lock before it waits on
- * a condition: a change made while we spun, unregistered, signalled
- * nobody. A spinning thread is not counted in getters/putters, so a put or
- * get whose partner is spinning makes no system call. Relaxed loads: they
- * only end the spin; the lock orders what the caller then reads.
+ * full or a get that found it empty. Spins (spin.h, state *sp) with the
+ * lock released until the queue may have changed in the caller's favour
+ * (for a put: count below capacity; for a get: count above 0; for both:
+ * closed), or the spin budget or deadline_ns is spent; returns with the
+ * lock held, true in the first case. The caller then re-checks everything
+ * under the lock before it waits on a condition: a change made while we
+ * spun, unregistered, signalled nobody. A spinning thread is not counted
+ * in getters/putters, so a put or get whose partner is spinning makes no
+ * system call. Relaxed loads: they only end the spin; the lock orders
+ * what the caller then reads.
  */
-static void queue_spin(ct_queue *q, bool put, uint64_t deadline_ns)
+static bool queue_spin(ct_queue *q, bool put, uint64_t deadline_ns, struct ct__spin *sp)
 {
-	struct ct__spin sp;
-	ct__spin_start(&sp);
+	bool seen = false;
 	ct_mutex_unlock(&q->lock);
 	for (;;) {
 		size_t count = atomic_load_explicit(&q->count, memory_order_relaxed);
 		if ((put ? count < q->capacity : count > 0) ||
 		    atomic_load_explicit(&q->closed, memory_order_relaxed)) {
-			ct__spin_done(&sp);
+			ct__spin_done(sp);
+			seen = true;
 			break;
 		}
-		if (ct__spin_next(&sp, deadline_ns) != CT__SPIN_AGAIN)
+		if (ct__spin_next(sp, deadline_ns) != CT__SPIN_AGAIN)
 			break;
 	}
 	ct__mutex_lock_eager(&q->lock);
+	return seen;
+}
+
+/*
+ * Where a blocked put or get stands: not yet spun; spinning (a spin saw
+ * the queue change, the re-check under the lock comes next); the spin's
+ * budget spent (the re-check, then the condition variable).
+ */
+enum queue_spin_state { SPIN_NOT_YET, SPIN_ON, SPIN_SPENT };
+
+/*
+ * The blocked caller's next spin: returns false when it should wait on
+ * the condition instead (the budget or the deadline is spent). A spin that
+ * saw the queue change and then lost the item (or the slot) to another
+ * thread under the lock spins on in the same budget, which counts the
+ * lost race as progress (ct__spin_lost): on an oversubscribed CPU the
+ * partners are running, and a wait on the condition would cost one of
+ * them a wake on its critical path.
+ */
+static bool queue_spin_again(ct_queue *q, bool put, uint64_t deadline_ns, struct ct__spin *sp,
+			     enum queue_spin_state *state)
+{
+	if (*state == SPIN_SPENT || deadline_passed(deadline_ns))
+		return false;
+	if (*state == SPIN_NOT_YET) {
+		ct__spin_start(sp);
+		*state = SPIN_ON;
+	} else {
+		ct__spin_lost(sp);
+	}
+	if (!queue_spin(q, put, deadline_ns, sp))
+		*state = SPIN_SPENT;
+	return true;
 }
 
 /*
@@ -126,7 +160,9 @@ static void queue_spin(ct_queue *q, bool put, uint64_t deadline_ns)
 static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 {
 	int rc;
-	bool wake_getter = false, spun = false;
+	bool wake_getter = false;
+	struct ct__spin sp;
+	enum queue_spin_state spin = SPIN_NOT_YET;
 
 	ct__mutex_lock_eager(&q->lock);
 	for (;;) {
@@ -156,11 +192,8 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			rc = EAGAIN;
 			break;
 		}
-		if (!spun && !deadline_passed(deadline_ns)) {
-			spun = true;
-			queue_spin(q, true, deadline_ns);
+		if (queue_spin_again(q, true, deadline_ns, &sp, &spin))
 			continue;	/* re-check under the lock */
-		}
 		q->putters++;
 		bool waited = queue_wait(q, &q->not_full, deadline_ns);
 		q->putters--;
@@ -170,7 +203,7 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 			rc = ETIMEDOUT;
 			break;
 		}
-		spun = false;	/* woken: spin again before waiting again */
+		spin = SPIN_NOT_YET;	/* woken: spin again before waiting again */
 	}
 	ct_mutex_unlock(&q->lock);
 	/* Signal after unlocking, so the woken getter does not run straight
@@ -185,7 +218,9 @@ static int queue_put(ct_queue *q, void *item, bool block, uint64_t deadline_ns)
 static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 {
 	int rc;
-	bool wake_putter = false, spun = false;
+	bool wake_putter = false;
+	struct ct__spin sp;
+	enum queue_spin_state spin = SPIN_NOT_YET;
 
 	ct__mutex_lock_eager(&q->lock);
 	for (;;) {
@@ -211,11 +246,8 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 			rc = EAGAIN;
 			break;
 		}
-		if (!spun && !deadline_passed(deadline_ns)) {
-			spun = true;
-			queue_spin(q, false, deadline_ns);
+		if (queue_spin_again(q, false, deadline_ns, &sp, &spin))
 			continue;	/* re-check under the lock */
-		}
 		q->getters++;
 		bool waited = queue_wait(q, &q->not_empty, deadline_ns);
 		q->getters--;
@@ -225,7 +257,7 @@ static int queue_get(ct_queue *q, void **item, bool block, uint64_t deadline_ns)
 			rc = ETIMEDOUT;
 			break;
 		}
-		spun = false;	/* woken: spin again before waiting again */
+		spin = SPIN_NOT_YET;	/* woken: spin again before waiting again */
 	}
 	ct_mutex_unlock(&q->lock);
 	if (wake_putter)	/* after unlocking: see queue_put */

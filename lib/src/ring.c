@@ -433,6 +433,8 @@ static RING_NOINLINE int ring_wait(ct_ring *r, enum ring_side side, void **item,
 				   uint64_t deadline_ns)
 {
 	ct_ring_ec *ec = side == RING_PUT ? &r->not_full : &r->not_empty;
+	/* What the other side advances: gets free slots, puts fill them. */
+	const ct_atomic_u64 *watched = side == RING_PUT ? &r->head : &r->tail;
 	uint64_t pos = 0;
 	int rc;
 
@@ -454,7 +456,7 @@ static RING_NOINLINE int ring_wait(ct_ring *r, enum ring_side side, void **item,
 				ct__spin_done(&sp);
 				goto done;
 			}
-			int next = ct__spin_next(&sp, deadline_ns);
+			int next = ct__spin_next_watch(&sp, deadline_ns, watched);
 			if (next == CT__SPIN_TIMEDOUT)
 				return ETIMEDOUT;
 			if (next == CT__SPIN_PARK)

@@ -23,6 +23,13 @@
  * CT__SPIN_BUDGET_MAX). A thread whose waits mostly end by parking (an
  * idle consumer) soon spins ~CT__SPIN_BUDGET_MIN per wait; one whose
  * partner is merely preempted keeps spinning through the preemption.
+ * The budget is a window that starts over when the partners moved during
+ * it (ct__spin_next_watch: the ring's index the other side advances;
+ * ct__spin_lost: a lost race), up to CT__SPIN_WATCH_ROUNDS yields per
+ * wait (~0.5 ms of this thread's CPU at ~2 us per round): on an
+ * oversubscribed CPU a waiter can lose the races for tens of ms while
+ * its partners run (7 producers, 1 consumer on 2 CPUs), and parking
+ * then costs the bottleneck side a wake per item.
  *
  * The clock is read only at the end of a burst (after phase 1, then every
  * CT__SPIN_YIELD_PAUSES pauses in phase 2). 256 pauses before the first
@@ -36,6 +43,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <contend/atomic.h>
+
 #include "wait.h"
 
 #ifndef CT__SPIN_PAUSES
@@ -48,6 +57,9 @@
 #endif
 #ifndef CT__SPIN_BUDGET_MAX
 #define CT__SPIN_BUDGET_MAX 1000000u
+#endif
+#ifndef CT__SPIN_WATCH_ROUNDS
+#define CT__SPIN_WATCH_ROUNDS 256u
 #endif
 
 #ifdef CT_RELACY
@@ -75,6 +87,16 @@ static inline int ct__spin_next(struct ct__spin *s, uint64_t deadline_ns)
 	return s->polls < CT__SPIN_PAUSES ? CT__SPIN_AGAIN : CT__SPIN_PARK;
 }
 
+/* Relacy: no windows to extend (spin or park is the model's choice anyway). */
+static inline void ct__spin_lost(struct ct__spin *s) { (void)s; }
+/* Relacy: nothing watched. */
+static inline int ct__spin_next_watch(struct ct__spin *s, uint64_t deadline_ns,
+				      const ct_atomic_u64 *progress)
+{
+	(void)progress;
+	return ct__spin_next(s, deadline_ns);
+}
+
 #else /* !CT_RELACY */
 
 /* The calling thread's yield budget in ns (spin.c). */
@@ -84,7 +106,10 @@ __attribute__((visibility("hidden"), tls_model("initial-exec")))
 extern _Thread_local uint32_t ct__spin_budget_ns;
 
 struct ct__spin {
-	uint64_t t0;		/* phase 2: when it started; 0 in phase 1 */
+	uint64_t t0;		/* phase 2: when its budget window started; 0 in phase 1 */
+	uint64_t mark;		/* the watched word when the window started */
+	unsigned yields;	/* phase 2: rounds so far */
+	bool lost;		/* the caller lost a race in this window */
 	unsigned polls;		/* failed polls so far */
 	unsigned spent;		/* pauses spent in the current burst */
 	unsigned gap;		/* pauses before the next poll */
@@ -95,6 +120,8 @@ enum { CT__SPIN_AGAIN, CT__SPIN_PARK, CT__SPIN_TIMEDOUT };
 static inline void ct__spin_start(struct ct__spin *s)
 {
 	s->t0 = 0;
+	s->yields = 0;
+	s->lost = false;
 	s->polls = 0;
 	s->spent = 0;
 	s->gap = 1;
@@ -107,11 +134,11 @@ static inline unsigned ct__spin_polls(const struct ct__spin *s)
 }
 
 /*
- * After a failed poll: waits before the next one. Returns CT__SPIN_AGAIN
- * (poll again), CT__SPIN_PARK (the budget is spent: park) or
- * CT__SPIN_TIMEDOUT (deadline_ns has passed; CT_DEADLINE_NONE: never).
+ * One step after a failed poll; progress as ct__spin_next_watch (NULL:
+ * nothing watched).
  */
-static inline int ct__spin_next(struct ct__spin *s, uint64_t deadline_ns)
+static inline int ct__spin_step(struct ct__spin *s, uint64_t deadline_ns,
+				const ct_atomic_u64 *progress)
 {
 	s->polls++;
 	for (unsigned k = 0; k < s->gap; k++)
@@ -127,15 +154,65 @@ static inline int ct__spin_next(struct ct__spin *s, uint64_t deadline_ns)
 	uint32_t budget = ct__spin_budget_ns;
 	if (s->t0 == 0) {
 		s->t0 = now;
+		/* Relaxed: only compared with a later read of the same word. */
+		if (progress)
+			s->mark = atomic_load_explicit(progress, memory_order_relaxed);
 	} else if (now - s->t0 >= budget) {
-		/* Spinning did not pay off this time: spin less next time. */
-		ct__spin_budget_ns = budget / 2 > CT__SPIN_BUDGET_MIN ? budget / 2
-								: CT__SPIN_BUDGET_MIN;
-		return CT__SPIN_PARK;
+		uint64_t seen = progress ? atomic_load_explicit(progress, memory_order_relaxed)
+					 : s->mark;
+		if ((s->lost || seen != s->mark) && s->yields < CT__SPIN_WATCH_ROUNDS) {
+			/* The partners move: we lose races, they are not idle. */
+			s->t0 = now;
+			s->mark = seen;
+			s->lost = false;
+		} else {
+			/* Spinning did not pay off this time: spin less next time. */
+			ct__spin_budget_ns = budget / 2 > CT__SPIN_BUDGET_MIN
+						     ? budget / 2
+						     : CT__SPIN_BUDGET_MIN;
+			return CT__SPIN_PARK;
+		}
 	}
 	s->spent = 0;
+	s->yields++;
 	ct__yield();
 	return CT__SPIN_AGAIN;
+}
+
+/*
+ * After a failed poll: waits before the next one. Returns CT__SPIN_AGAIN
+ * (poll again), CT__SPIN_PARK (the budget is spent: park) or
+ * CT__SPIN_TIMEDOUT (deadline_ns has passed; CT_DEADLINE_NONE: never).
+ */
+static inline int ct__spin_next(struct ct__spin *s, uint64_t deadline_ns)
+{
+	return ct__spin_step(s, deadline_ns, NULL);
+}
+
+/*
+ * As ct__spin_next, for a waiter whose partners advance *progress (a
+ * ring's head for a put, its tail for a get): when the budget is spent
+ * but the word has changed since the budget's window began, the partners
+ * are running and this thread lost the races for what they made (other
+ * waiters took it), so a new window starts instead of a park, while the
+ * wait has yielded fewer than CT__SPIN_WATCH_ROUNDS times. A park there
+ * costs a partner a wake system call on its critical path, and this
+ * thread a halved budget, so that its next wait parks sooner still.
+ */
+static inline int ct__spin_next_watch(struct ct__spin *s, uint64_t deadline_ns,
+				      const ct_atomic_u64 *progress)
+{
+	return ct__spin_step(s, deadline_ns, progress);
+}
+
+/*
+ * The caller's condition came true during this wait but another thread
+ * took what it waited for: as a change of ct__spin_next_watch's word, the
+ * budget's window then starts over instead of ending in a park.
+ */
+static inline void ct__spin_lost(struct ct__spin *s)
+{
+	s->lost = true;
 }
 
 /* After a successful poll: a wait that needed the yield phase raises the budget. */

@@ -34,7 +34,9 @@
  * - Blocking: a blocked put/get first spins with the mutex released
  *   (bounded, as ct_ring: ~3 us of pauses, then sched_yield rounds for a
  *   per-thread budget of 20 us to 1 ms that shrinks when spinning did not
- *   pay off), then parks (no CPU used) and is woken by the operation that
+ *   pay off; a spin that saw the queue change but lost the item or slot to
+ *   another thread spins on, up to 256 rounds in all), then parks (no CPU
+ *   used) and is woken by the operation that
  *   makes progress possible; join parks at once. Not FIFO among waiters:
  *   an arriving thread may take a slot or an item ahead of a woken one.
  * - Thread safety: every function may be called concurrently with every

@@ -35,7 +35,8 @@
  *   seen by that attempt.
  * - Blocking: a blocked caller spins (bounded: ~3 us of pauses, then
  *   sched_yield rounds for a per-thread budget of 20 us to 1 ms that
- *   shrinks when spinning did not pay off), then parks; wakeups are never
+ *   shrinks when spinning did not pay off, and starts over while the other
+ *   side keeps moving, up to 256 rounds), then parks; wakeups are never
  *   lost (see the protocol below). Not FIFO among waiters.
  * - Thread safety: every function may be called concurrently with every
  *   other, from any thread, except _init and _destroy, which need exclusive
