@@ -28,6 +28,27 @@
 #endif
 
 /*
+ * Pauses the spinning worker lets pass between seeing a task queued and
+ * going for it (then it looks again): the submitter of a task often waits
+ * for it at once, and its wait takes a still-queued task back and runs it
+ * inline, on its own cache lines. A worker that went straight for it
+ * raced the submitter for the inbox and the future, and when it won the
+ * round trip paid two cross-CPU line transfers: roundtrip gap 0 p50 was
+ * 40, 80, 210 or 360 ns from one process to the next, 40 ns in every
+ * process with 48 (~0.5-1 us); `empty`, `forkjoin`, `fib:18` and
+ * `work_ns:1000` did not lose (docs/performance.md, "After the reference
+ * run: ct_pool's spinning worker lets the submitter take its task back").
+ * The Relacy build skips it: a pause is a scheduling point of the model.
+ */
+#ifndef CT_POOL_GRACE
+#ifdef CT_RELACY
+#define CT_POOL_GRACE 0
+#else
+#define CT_POOL_GRACE 48
+#endif
+#endif
+
+/*
  * Probes by the spinning worker after its pause-spin, each after a
  * sched_yield (~0.2 us when nothing else wants that CPU); the only probes
  * of a worker that may run on one CPU only. A pause-spin there only keeps
@@ -477,6 +498,17 @@ static void idle(ct_pool *p, bool one_cpu)
 			}
 			found = has_work(p) ||
 				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+			if (found && CT_POOL_GRACE > 0) {
+				for (int k = 0; k < CT_POOL_GRACE; k++)
+					ct__cpu_relax();
+				found = has_work(p) ||
+					atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+				/* The grace's pauses count against the pause-spin,
+				 * which stays ~CT_POOL_SPIN pauses long in all; the
+				 * yields' window is wall time already. */
+				if (i < pauses)
+					i = i + CT_POOL_GRACE < pauses ? i + CT_POOL_GRACE : pauses - 1;
+			}
 		}
 		/* seq_cst: a submit that read spinning == 1 did not wake
 		 * anyone; its push is then ordered before
