@@ -120,6 +120,34 @@ def _fmt_secs(s):
     return "%d:%02d" % (s // 60, s % 60)
 
 
+def _probe(step):
+    v = step.get("c2c_p50_ns") if isinstance(step, dict) else None
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+
+
+# Probes this far apart (max / min) mean the steps measured different machines.
+C2C_DRIFT = 1.5
+
+
+def c2c_drift(steps):
+    """A warning when the line round trip measured before the steps moved
+    by C2C_DRIFT or more during the run (a VM whose host moved its vCPUs,
+    another job on the machine), else None."""
+    got = [(s.get("name"), _probe(s)) for s in steps]
+    got = [(n, v) for n, v in got if v is not None]
+    if len(got) < 2:
+        return None
+    lo = min(got, key=lambda x: x[1])
+    hi = max(got, key=lambda x: x[1])
+    if hi[1] < C2C_DRIFT * lo[1]:
+        return None
+    return ("The cache-line round trip between the first two PUs moved during the run, "
+            "from %g ns (before %s) to %g ns (before %s): steps measured under different "
+            "costs of sharing a line, so compare contended rows across those steps with "
+            "care, and rerun the step (scripts/sweep --filter) to check a surprising one."
+            % (lo[1], lo[0], hi[1], hi[0]))
+
+
 def write_report(run_dir, plotter, gnuplot_note=None):
     run = plotter.run
     meta = run.meta
@@ -194,16 +222,29 @@ def write_report(run_dir, plotter, gnuplot_note=None):
         out.append("")
     steps = meta.get("steps") or []
     if steps:
-        out.append("| step | status | benchmarks | errors | time | result |")
-        out.append("|---|---|---|---|---|---|")
-        for s in steps:
-            out.append("| %s | %s | %s | %s | %s | %s |" % (
+        probes = [_probe(s) for s in steps]
+        probed = any(v is not None for v in probes)
+        out.append("| step | status | benchmarks | errors | time |%s result |"
+                   % (" c2c p50 before |" if probed else ""))
+        out.append("|---|---|---|---|---|%s---|" % ("---|" if probed else ""))
+        for s, v in zip(steps, probes):
+            out.append("| %s | %s | %s | %s | %s |%s %s |" % (
                 s.get("name"), s.get("status"), s.get("benchmarks", ""),
                 s.get("errors", "") if s.get("errors") else "",
                 _fmt_secs(s.get("seconds")),
-                "`%s`" % _gb_file(run, s["name"]) if s.get("status") in ("ok", "partial")
+                (" %s |" % ("%g ns" % v if v is not None else "")) if probed else "",
+                "`%s`" % _gb_file(run, s.get("name")) if s.get("status") in ("ok", "partial")
                 else _md_escape(s.get("message", ""))))
         out.append("")
+        drift = c2c_drift(steps)
+        if probed:
+            out.append("*c2c p50 before*: the cache-line round trip between the run's first "
+                       "two PUs, measured just before the step (`c2c/roundtrip`, 3 short "
+                       "repetitions).")
+            out.append("")
+        if drift:
+            out.append("**%s**" % drift)
+            out.append("")
     if not cmds and not steps:
         out.append("Result files: " + ", ".join("`%s`" % f for f in run.files))
         out.append("")

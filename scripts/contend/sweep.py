@@ -48,7 +48,12 @@ nothing within the time limit, is recorded as failed and the step goes on
 without it; after a hang, the same implementation is skipped at that thread
 count and above for the rest of the step (spinning locks collapse once
 threads outnumber PUs). Ctrl-C keeps every finished step and prints how to
-resume.
+resume. Before each step, when the run has a c2c/roundtrip row, the line
+round trip between the first two PUs is measured again (~0.3 s): meta.json
+keeps it per step (c2c_p50_ns), report.md shows it, and both the report
+and the end of the output warn when it moved by 1.5x or more during the
+run (on a VM the host may move the vCPUs: contended rows of different
+steps then measured different machines).
 
 Exit status: 0 all steps ran and every benchmark of contend (and of the
 baselines: atomic, racy counter, c2c, shim) has its result; a peer's
@@ -493,6 +498,8 @@ def run(sw, opts):
             sys.stderr.write("\r\x1b[K" + line[:width])
             sys.stderr.flush()
 
+        # The line round trip now: the report shows how it moved.
+        c2c = sw.probe_c2c(exe)
         rec = {"name": step["name"], "status": "running"}
         sw.meta["steps"].append(rec)
         sw.write_meta()
@@ -503,6 +510,8 @@ def run(sw, opts):
             cio.unlink_quietly(os.path.join(sw.run_dir, ".tmp-gb-%s.json" % step["name"]))
         rec.clear()
         rec.update(result)
+        if c2c is not None:
+            rec["c2c_p50_ns"] = c2c
         sw.write_meta()
         cio._restore_signals(sw.held)    # held back since run_step wrote gb/
         sw.held = None
@@ -516,6 +525,8 @@ def run(sw, opts):
             extra = ", %d failed" % result["errors"]
         if result["status"] not in ("ok",):
             extra += " - %s" % result.get("message", "")
+        if c2c is not None:
+            extra += "; c2c p50 before it %g ns" % c2c
         if result["status"] == "failed" or result.get("errors", 0) > result.get("peer_errors", 0):
             sw.failed = True
         print("[%d/%d] %-12s %-8s %s benchmarks%s, %s (elapsed %s, ETA %s)" % (
@@ -555,6 +566,9 @@ def run(sw, opts):
     if peers or own:
         print("failed benchmarks: %d of contend and the harness%s, %d of peers (the report "
               "lists each with its reason)" % (own, " (exit status 1)" if own else "", peers))
+    drift = creport.c2c_drift(sw.meta["steps"])
+    if drift:
+        print("warning: " + drift)
     print("report: %s" % rel(report))
     print("total %s" % fmt_time(time.monotonic() - sw.t0))
     return 1 if (sw.failed or problems) else 0

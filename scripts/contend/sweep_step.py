@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -328,6 +329,47 @@ class Sweep:
             cmd.append("--benchmark_repetitions=%d" % settings["repetitions"])
         cmd += ["--benchmark_out=" + out_path, "--benchmark_out_format=json"]
         return cmd
+
+    def probe_name(self):
+        """The row the sweep measures before each step: the plan's first
+        c2c/roundtrip benchmark (the run's first two PUs), or None."""
+        for s in (self.meta or {}).get("plan") or []:
+            for n in s.get("names") or []:
+                if n.startswith("c2c/roundtrip/"):
+                    return n
+        return None
+
+    def probe_c2c(self, exe):
+        """The cache-line round trip between the run's first two PUs,
+        measured now: p50 in ns, the median of 3 short repetitions (~0.3 s).
+        The c2c step measures it once; on a VM whose host moves its vCPUs
+        the cost of sharing a line can change during a run, and with it
+        every contended row (docs/performance.md, the reference run's
+        queue family). None when the run has no such row or the probe
+        fails: the step runs all the same."""
+        name = self.probe_name()
+        if name is None:
+            return None
+        fd, out = tempfile.mkstemp(prefix="contend-c2c-probe-", suffix=".json")
+        os.close(fd)
+        cmd = [exe, "--threads=2", "--place=compact", "--duration=0.02",
+               "--benchmark_repetitions=3", "--benchmark_filter=" + exact_regex([name]),
+               "--benchmark_out=" + out, "--benchmark_out_format=json"]
+        env = dict(os.environ, CTB_WORK_NS_PER_ITER=self.work_ns) if self.work_ns else None
+        try:
+            rc, _, _ = run_quiet(cmd, timeout=30, cwd=REPO, env=env)
+            if rc != 0:
+                return None
+            gb = cr.load_gb(out)
+        except cio.ResultsError:
+            return None
+        finally:
+            cio.unlink_quietly(out)
+        vals = sorted(b["p50_ns"] for b in gb.get("benchmarks", [])
+                      if isinstance(b, dict) and b.get("run_type") == "iteration"
+                      and not b.get("error_occurred")
+                      and isinstance(b.get("p50_ns"), (int, float)))
+        return round(vals[len(vals) // 2], 1) if vals else None
 
     def expected_seconds(self, step, settings):
         return step_cost(step, settings["repetitions"], settings["duration"]) * \

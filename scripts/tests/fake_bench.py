@@ -25,6 +25,11 @@ Misbehaviour on demand, for tests (environment, regexes on names):
                     Benchmark's mean/median/stddev/cv entries too
   FAKE_BENCH_FILL   matching benchmarks first fill the disk: they write
                     FAKE_BENCH_FILL_FILE until no space is left
+  FAKE_BENCH_C2C    "P1,P2,...": also a c2c/roundtrip row (the sweep's
+                    probe before each step), whose p50_ns is P1 in the
+                    first process that runs it, P2 in the next, ... (the
+                    last one after that); FAKE_BENCH_C2C_STATE: the file
+                    that counts those processes
 A write that fails (disk full) gets one line on stderr and exit status 1.
 """
 import json
@@ -56,6 +61,8 @@ def parse_list(text):
 
 def names(threads, places):
     out = []
+    if os.environ.get("FAKE_BENCH_C2C") and 2 in threads:
+        out.append("c2c/roundtrip/threads:2/place:cpus:0,1")
     for a, b in ((0, 1), (1, 0)):
         out.append("c2c/line/pair:%d-%d/threads:2/place:cpus:%d,%d" % (a, b, a, b))
     for fam in ("counter", "mutex", "queue"):
@@ -146,6 +153,15 @@ def main(argv):
         f.flush()
     print("Benchmark  Time  CPU  Iterations UserCounters...", flush=True)
     first = True
+    c2c_p50 = None
+    if any(n.startswith("c2c/roundtrip/") for n in all_names):
+        state = os.environ["FAKE_BENCH_C2C_STATE"]
+        with open(state, "a") as cf:
+            cf.write("run\n")
+        with open(state) as cf:
+            k = len(cf.readlines())
+        seq = [float(x) for x in os.environ["FAKE_BENCH_C2C"].split(",")]
+        c2c_p50 = seq[min(k, len(seq)) - 1]
     misbehaviours = [("FAKE_BENCH_HANG", "hang"), ("FAKE_BENCH_CRASH", "crash")]
     if scale > 1:   # a process after the first
         misbehaviours.append(("FAKE_BENCH_HANG_LATER", "hang"))
@@ -183,6 +199,8 @@ def main(argv):
                          tail_frac=0.001)
                 if impl == "racy":
                     b["lost_updates"] = 0.0 if t == 1 else b["iterations"] * 0.3
+                if impl == "roundtrip":
+                    b["p50_ns"] = c2c_p50
             rows.append(b)
             line = "%s/manual_time %10.1f ns %10.1f ns %10d" % (n, b["real_time"],
                                                                   b["cpu_time"], b["iterations"])
