@@ -278,8 +278,11 @@ def main(argv):
 
     def on_term(signum, frame):
         raise Interrupted()
-    signal.signal(signal.SIGTERM, on_term)
     try:
+        # Until here scripts/sweep's early handlers exit at once (nothing
+        # written yet); from here an interrupt is handled below.
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return run(sw, opts)
     except UsageError as e:
         discard_empty_run(sw)
