@@ -170,22 +170,26 @@ class FakeSweepTest(unittest.TestCase):
         self.assertEqual(set(resumed), {"0.300"}, err)
         self.assertTrue(os.path.exists(meta_path))
 
+    def c2c_sweep(self, p50s):
+        """A fake sweep whose c2c/roundtrip row reads p50s (FAKE_BENCH_C2C)
+        in turn: its output, error output, run folder and report."""
+        rc, out, err = self.fake(env={"FAKE_BENCH_C2C": p50s, "FAKE_BENCH_C2C_STATE":
+                                      os.path.join(self.out, "c2c.state")})
+        self.assertEqual(rc, 0, err)
+        (d,) = run_dirs(self.out)
+        with open(os.path.join(d, "report.md")) as f:
+            return out, err, d, f.read()
+
     def test_c2c_probe_before_each_step(self):
         # Before each step the sweep measures the line round trip between
         # the first two PUs (the plan's first c2c/roundtrip row); the
         # report shows each figure and warns when they moved by 1.5x.
-        state = os.path.join(self.out, "c2c.state")
-        rc, out, err = self.fake(env={"FAKE_BENCH_C2C": "470,999,480,95,470",
-                                      "FAKE_BENCH_C2C_STATE": state})
-        self.assertEqual(rc, 0, err)
-        (d,) = run_dirs(self.out)
+        out, err, d, report = self.c2c_sweep("470,999,480,95,470")
         steps = self.load_meta(d)["steps"]
         self.assertEqual([s["name"] for s in steps], ["c2c", "counter", "mutex", "queue"])
         # Probes are the 1st, 3rd, 4th and 5th processes that run the row;
         # the c2c step itself is the 2nd (its 999 is no probe's).
         self.assertEqual([s.get("c2c_p50_ns") for s in steps], [470, 480, 95, 470])
-        with open(os.path.join(d, "report.md")) as f:
-            report = f.read()
         self.assertIn("| c2c p50 before |", report)
         self.assertIn("| mutex | ok |", report)
         self.assertRegex(report, r"\| mutex \| ok \|[^\n]*\| 95 ns \|")
@@ -198,13 +202,7 @@ class FakeSweepTest(unittest.TestCase):
     def test_c2c_probe_steady_and_absent(self):
         # Figures within 1.5x of each other: shown, no warning. A bench
         # without the row (the default fake): no probe, no column.
-        state = os.path.join(self.out, "c2c.state")
-        rc, out, err = self.fake(env={"FAKE_BENCH_C2C": "470,400,470,600",
-                                      "FAKE_BENCH_C2C_STATE": state})
-        self.assertEqual(rc, 0, err)
-        (d,) = run_dirs(self.out)
-        with open(os.path.join(d, "report.md")) as f:
-            report = f.read()
+        out, err, d, report = self.c2c_sweep("470,400,470,600")
         self.assertIn("| c2c p50 before |", report)
         self.assertNotIn("moved during the run", report)
         self.assertNotIn("warning:", out)
