@@ -120,6 +120,7 @@ enum { CT__SPIN_AGAIN, CT__SPIN_PARK, CT__SPIN_TIMEDOUT };
 static inline void ct__spin_start(struct ct__spin *s)
 {
 	s->t0 = 0;
+	s->mark = 0;
 	s->yields = 0;
 	s->lost = false;
 	s->polls = 0;
