@@ -463,6 +463,13 @@ static bool is_shut(const ct_pool *p)
 	return atomic_load_explicit(&((ct_pool *)p)->shut, memory_order_seq_cst) != 0;
 }
 
+/* The spinning worker's probe: work queued, or the pool shut down.
+ * Relaxed: it only ends the spin; idle() re-checks with seq_cst. */
+static bool has_work_or_shut(ct_pool *p)
+{
+	return has_work(p) || atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+}
+
 /*
  * Idle: spin (if the role is free), then park until a submit or shutdown.
  * The spin pauses between its first CT_POOL_SPIN probes, then yields
@@ -496,13 +503,11 @@ static void idle(ct_pool *p, bool one_cpu)
 			} else {
 				ct__cpu_relax();
 			}
-			found = has_work(p) ||
-				atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+			found = has_work_or_shut(p);
 			if (found && CT_POOL_GRACE > 0) {
 				for (int k = 0; k < CT_POOL_GRACE; k++)
 					ct__cpu_relax();
-				found = has_work(p) ||
-					atomic_load_explicit(&p->shut, memory_order_relaxed) != 0;
+				found = has_work_or_shut(p);
 				/* The grace's pauses count against the pause-spin,
 				 * which stays ~CT_POOL_SPIN pauses long in all; the
 				 * yields' window is wall time already. */
