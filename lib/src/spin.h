@@ -135,11 +135,22 @@ static inline unsigned ct__spin_polls(const struct ct__spin *s)
 }
 
 /*
- * One step after a failed poll; progress as ct__spin_next_watch (NULL:
- * nothing watched).
+ * After a failed poll: waits before the next one. Returns CT__SPIN_AGAIN
+ * (poll again), CT__SPIN_PARK (the budget is spent: park) or
+ * CT__SPIN_TIMEDOUT (deadline_ns has passed; CT_DEADLINE_NONE: never).
+ *
+ * progress (NULL: nothing watched) is a word the waiter's partners
+ * advance (a ring's head for a put, its tail for a get): when the budget
+ * is spent but the word has changed since the budget's window began, or
+ * the caller lost a race meanwhile (ct__spin_lost), the partners are
+ * running and this thread lost the races for what they made (other
+ * waiters took it), so a new window starts instead of a park, while the
+ * wait has yielded fewer than CT__SPIN_WATCH_ROUNDS times. A park there
+ * costs a partner a wake system call on its critical path, and this
+ * thread a halved budget, so that its next wait parks sooner still.
  */
-static inline int ct__spin_step(struct ct__spin *s, uint64_t deadline_ns,
-				const ct_atomic_u64 *progress)
+static inline int ct__spin_next_watch(struct ct__spin *s, uint64_t deadline_ns,
+				      const ct_atomic_u64 *progress)
 {
 	s->polls++;
 	for (unsigned k = 0; k < s->gap; k++)
@@ -180,30 +191,10 @@ static inline int ct__spin_step(struct ct__spin *s, uint64_t deadline_ns,
 	return CT__SPIN_AGAIN;
 }
 
-/*
- * After a failed poll: waits before the next one. Returns CT__SPIN_AGAIN
- * (poll again), CT__SPIN_PARK (the budget is spent: park) or
- * CT__SPIN_TIMEDOUT (deadline_ns has passed; CT_DEADLINE_NONE: never).
- */
+/* ct__spin_next_watch watching no word (lost races still count). */
 static inline int ct__spin_next(struct ct__spin *s, uint64_t deadline_ns)
 {
-	return ct__spin_step(s, deadline_ns, NULL);
-}
-
-/*
- * As ct__spin_next, for a waiter whose partners advance *progress (a
- * ring's head for a put, its tail for a get): when the budget is spent
- * but the word has changed since the budget's window began, the partners
- * are running and this thread lost the races for what they made (other
- * waiters took it), so a new window starts instead of a park, while the
- * wait has yielded fewer than CT__SPIN_WATCH_ROUNDS times. A park there
- * costs a partner a wake system call on its critical path, and this
- * thread a halved budget, so that its next wait parks sooner still.
- */
-static inline int ct__spin_next_watch(struct ct__spin *s, uint64_t deadline_ns,
-				      const ct_atomic_u64 *progress)
-{
-	return ct__spin_step(s, deadline_ns, progress);
+	return ct__spin_next_watch(s, deadline_ns, NULL);
 }
 
 /*
