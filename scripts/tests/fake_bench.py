@@ -59,6 +59,15 @@ def parse_list(text):
     return out
 
 
+def count_process(path):
+    """Appends this process to the count kept in path; returns the count
+    (1 for the first process)."""
+    with open(path, "a") as f:
+        f.write("run\n")
+    with open(path) as f:
+        return len(f.readlines())
+
+
 def names(threads, places):
     out = []
     if os.environ.get("FAKE_BENCH_C2C") and 2 in threads:
@@ -122,10 +131,7 @@ def main(argv):
     scale = 1
     scale_file = os.environ.get("FAKE_BENCH_RUN_SCALE")
     if scale_file:
-        with open(scale_file, "a") as sf:
-            sf.write("run\n")
-        with open(scale_file) as sf:
-            scale = len(sf.readlines())
+        scale = count_process(scale_file)
     sleep = float(os.environ.get("FAKE_BENCH_SLEEP", opts["duration"]))
     out = opts.get("benchmark_out")
     f = open(out, "w") if out else None
@@ -155,11 +161,7 @@ def main(argv):
     first = True
     c2c_p50 = None
     if any(n.startswith("c2c/roundtrip/") for n in all_names):
-        state = os.environ["FAKE_BENCH_C2C_STATE"]
-        with open(state, "a") as cf:
-            cf.write("run\n")
-        with open(state) as cf:
-            k = len(cf.readlines())
+        k = count_process(os.environ["FAKE_BENCH_C2C_STATE"])
         seq = [float(x) for x in os.environ["FAKE_BENCH_C2C"].split(",")]
         c2c_p50 = seq[min(k, len(seq)) - 1]
     misbehaviours = [("FAKE_BENCH_HANG", "hang"), ("FAKE_BENCH_CRASH", "crash")]
