@@ -172,7 +172,13 @@ def write_report(run_dir, plotter, gnuplot_note=None):
     out.append("")
     nbench = len(run.instances)
     nfail = sum(1 for i in run.instances.values() if not i.ok)
-    out.append("%d benchmarks in %d result files; %d failed." % (nbench, len(run.files), nfail))
+    # Listed under Failures too: a result, but an error in some repetition.
+    npart = sum(1 for i in run.instances.values() if i.ok and i.errors)
+    line = "%d benchmarks in %d result files; %d failed." % (nbench, len(run.files), nfail)
+    if npart:
+        line += (" %d more %s a result but failed in some repetition%s (listed under "
+                 "Failures)." % (npart, "has" if npart == 1 else "have", "" if npart == 1 else "s"))
+    out.append(line)
     out.append("")
 
     out.append("## Headline")

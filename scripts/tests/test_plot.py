@@ -2,7 +2,9 @@
 """gnuplot on the fixture run: every expected figure exists and is a valid
 PNG (and SVG with --svg) (scripts suite)."""
 import glob
+import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -111,6 +113,42 @@ class GnuplotTest(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         self.assertEqual(p.returncode, 0)
         self.assertFalse(os.path.exists(stale))
+
+
+@unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed (scripts/deps installs it)")
+class ReportFailureCountTest(unittest.TestCase):
+    """report.md's first count: a benchmark with no result counts as failed;
+    one with a result whose other repetition failed is counted apart, as
+    the Failures list names both."""
+
+    def test_partly_failed_benchmark_counted_apart(self):
+        tmp = tempfile.mkdtemp(prefix="contend-report-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        run_dir = os.path.join(tmp, "run")
+        shutil.copytree(RUN_A, run_dir)
+        path = os.path.join(run_dir, "gb", "mutex.json")
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        rows = data["benchmarks"]
+        # The last repetition of the first benchmark fails; its others stand.
+        name = rows[0]["run_name"]
+        reps = [b for b in rows if b.get("run_name") == name and b.get("run_type") == "iteration"]
+        self.assertGreater(len(reps), 1)
+        reps[-1].update(error_occurred=True, error_message="fake: this repetition failed")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        p = subprocess.run([sys.executable, os.path.join(SCRIPTS, "plot"), run_dir],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(run_dir, "report.md"), encoding="utf-8") as f:
+            report = f.read()
+        m = re.search(r"^\d+ benchmarks in \d+ result files; (\d+) failed\.(.*)$", report, re.M)
+        self.assertIsNotNone(m, report[:400])
+        self.assertEqual(m.group(1), "1", m.group(0))  # the fixture's own failure
+        self.assertEqual(m.group(2), " 1 more has a result but failed in some repetition "
+                         "(listed under Failures).")
+        key = name[:-len("/manual_time")] if name.endswith("/manual_time") else name
+        self.assertRegex(report, r"\n- `%s`: fake: this repetition failed\n" % re.escape(key))
 
 
 class RunParallelTest(unittest.TestCase):
