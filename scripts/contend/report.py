@@ -2,6 +2,7 @@
 
 import os
 import re
+import statistics
 
 from . import io as cio, meta as cmeta, tables as ct
 from .gnuplot import REPO
@@ -129,6 +130,18 @@ def _probe(step):
 C2C_DRIFT = 1.5
 
 
+def c2c_outliers(steps):
+    """The steps whose line round trip (measured before each) lies
+    C2C_DRIFT or more from the run's median, either way, and that
+    median: [(step, ns)], median; ([], None) without two probes."""
+    got = [(s.get("name"), _probe(s)) for s in steps]
+    got = [(n, v) for n, v in got if v is not None]
+    if len(got) < 2:
+        return [], None
+    mid = statistics.median(v for _, v in got)
+    return [(n, v) for n, v in got if v >= C2C_DRIFT * mid or v * C2C_DRIFT <= mid], mid
+
+
 def c2c_drift(steps):
     """A warning when the line round trip measured before the steps moved
     by C2C_DRIFT or more during the run (a VM whose host moved its vCPUs,
@@ -198,6 +211,16 @@ def write_report(run_dir, plotter, gnuplot_note=None):
     out.append("")
     out.append(headline_markdown(plotter.headline, run.pus))
     out.append("")
+    odd, mid = c2c_outliers(meta.get("steps") or [])
+    if odd:
+        out.append("**Measured under another cost of sharing a line:** %s, against a median "
+                   "of %g ns over the run's steps (the c2c round trip just before each step, "
+                   "What ran): the rows of %s compare implementations within %s, not with "
+                   "other families or runs." % (
+                       ", ".join("step `%s` (%g ns)" % (n, v) for n, v in odd), mid,
+                       "that step" if len(odd) == 1 else "those steps",
+                       "it" if len(odd) == 1 else "each step"))
+        out.append("")
 
     out.append("## Platform")
     out.append("")

@@ -53,7 +53,8 @@ round trip between the first two PUs is measured again (~0.3 s): meta.json
 keeps it per step (c2c_p50_ns), report.md shows it, and both the report
 and the end of the output warn when it moved by 1.5x or more during the
 run (on a VM the host may move the vCPUs: contended rows of different
-steps then measured different machines).
+steps then measured different machines); the report's headline names the
+steps 1.5x or more away from the run's median.
 
 Exit status: 0 all steps ran and every benchmark of contend (and of the
 baselines: atomic, racy counter, c2c, shim) has its result; a peer's

@@ -195,6 +195,12 @@ class FakeSweepTest(unittest.TestCase):
         self.assertRegex(report, r"\| mutex \| ok \|[^\n]*\| 95 ns \|")
         self.assertIn("moved during the run, from 95 ns (before mutex) to 480 ns (before counter)",
                       report)
+        # Under the headline: the step that ran at an outlying cost (95 ns
+        # against the median of the four probes, 470), and no other.
+        headline = report[report.index("## Headline"):report.index("## Platform")]
+        self.assertIn("**Measured under another cost of sharing a line:** step `mutex` (95 ns), "
+                      "against a median of 470 ns over the run's steps", headline)
+        self.assertNotIn("`counter` (", headline)
         self.assertIn("warning: The cache-line round trip between the first two PUs moved",
                       out)
         self.assertIn("c2c p50 before it 95 ns", err)
@@ -205,6 +211,7 @@ class FakeSweepTest(unittest.TestCase):
         out, err, d, report = self.c2c_sweep("470,400,470,600")
         self.assertIn("| c2c p50 before |", report)
         self.assertNotIn("moved during the run", report)
+        self.assertNotIn("Measured under another cost", report)
         self.assertNotIn("warning:", out)
         shutil.rmtree(d)
         rc, out, err = self.fake()
