@@ -126,6 +126,12 @@ def _probe(step):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
 
 
+def _probes(steps):
+    """(step name, c2c p50 ns) of every step that has a probe."""
+    got = [(s.get("name"), _probe(s)) for s in steps]
+    return [(n, v) for n, v in got if v is not None]
+
+
 # Probes this far apart (max / min) mean the steps measured different machines.
 C2C_DRIFT = 1.5
 
@@ -134,8 +140,7 @@ def c2c_outliers(steps):
     """The steps whose line round trip (measured before each) lies
     C2C_DRIFT or more from the run's median, either way, and that
     median: [(step, ns)], median; ([], None) without two probes."""
-    got = [(s.get("name"), _probe(s)) for s in steps]
-    got = [(n, v) for n, v in got if v is not None]
+    got = _probes(steps)
     if len(got) < 2:
         return [], None
     mid = statistics.median(v for _, v in got)
@@ -146,8 +151,7 @@ def c2c_drift(steps):
     """A warning when the line round trip measured before the steps moved
     by C2C_DRIFT or more during the run (a VM whose host moved its vCPUs,
     another job on the machine), else None."""
-    got = [(s.get("name"), _probe(s)) for s in steps]
-    got = [(n, v) for n, v in got if v is not None]
+    got = _probes(steps)
     if len(got) < 2:
         return None
     lo = min(got, key=lambda x: x[1])
@@ -211,7 +215,8 @@ def write_report(run_dir, plotter, gnuplot_note=None):
     out.append("")
     out.append(headline_markdown(plotter.headline, run.pus))
     out.append("")
-    odd, mid = c2c_outliers(meta.get("steps") or [])
+    steps = meta.get("steps") or []
+    odd, mid = c2c_outliers(steps)
     if odd:
         out.append("**Measured under another cost of sharing a line:** %s, against a median "
                    "of %g ns over the run's steps (the c2c round trip just before each step, "
@@ -249,7 +254,6 @@ def write_report(run_dir, plotter, gnuplot_note=None):
             out.append("Filters listing benchmark names are shortened here; `meta.json` has "
                        "every command in full.")
         out.append("")
-    steps = meta.get("steps") or []
     if steps:
         probes = [_probe(s) for s in steps]
         probed = any(v is not None for v in probes)
