@@ -36,8 +36,8 @@
  * round trip paid two cross-CPU line transfers: roundtrip gap 0 p50 was
  * 40, 80, 210 or 360 ns from one process to the next, 40 ns in every
  * process with 48 (~0.5-1 us); `empty`, `forkjoin`, `fib:18` and
- * `work_ns:1000` did not lose (docs/performance.md, "After the reference
- * run: ct_pool's spinning worker lets the submitter take its task back").
+ * `work_ns:1000` did not lose (docs/performance.md, "ct_pool's spinning
+ * worker lets the submitter take its task back").
  * The Relacy build skips it: a pause is a scheduling point of the model.
  */
 #ifndef CT_POOL_GRACE
