@@ -35,8 +35,8 @@ void ct__mutex_lock_slow(ct_mutex *m);
  * ct_mutex_lock for a lock whose critical sections are a few stores and
  * whose holders go away after them (ct_queue): the spin's probes start
  * 1 pause apart and double up to mutex_probe_gap, instead of one every
- * mutex_probe_gap pauses. Measured (docs/performance.md, "Two rounds
- * before: ct_mutex probes at a fixed gap"): with the sparse probes ct_queue's
+ * mutex_probe_gap pauses. Measured (docs/performance.md, "ct_mutex
+ * probes at a fixed gap"): with the sparse probes ct_queue's
  * try_put/try_get at capacity 1 fell to 0.2x; with these it is as before.
  */
 void ct__mutex_lock_eager(ct_mutex *m);

@@ -434,8 +434,8 @@ static bool await_grant(ct_mutex *m, unsigned left)
  * one probe (load, then the CAS if it reads UNLOCKED). The probes are the
  * spin's (the spin model's `lock_slow` attempt, which any number of
  * attempts reduces to); only the time between them differs. Why it pays,
- * measured on the AMD host (docs/performance.md, "Three rounds before:
- * ct_mutex yields before it parks"):
+ * measured on the AMD host (docs/performance.md, "ct_mutex yields
+ * before it parks"):
  * where each thread has its own CPU a yield returns at once (~1.2 us
  * there), so a blocked locker stays off the mutex's line a microsecond
  * at a time without sleeping and the holder runs on alone, with no wake
@@ -480,8 +480,8 @@ static int yield_rounds(ct_mutex *m, uint64_t deadline)
  * and lock hands the mutex, with both lines, to the other CPU. The gap
  * used to start at 1 pause and double up to 128: the early, dense probes
  * cost the counter 0.5x at 2 and 8 threads on the AMD host, at a lower
- * p99 behind 50 ns critical sections (docs/performance.md, "Two rounds
- * before: ct_mutex probes at a fixed gap"). Without the yield phase
+ * p99 behind 50 ns critical sections (docs/performance.md, "ct_mutex
+ * probes at a fixed gap"). Without the yield phase
  * (-Dmutex_yield=0) a lost CAS (the lock was free but another thread won
  * it) ends the spin too: the lock changes hands faster than we can take
  * it, and parking lets the winner run on a hot line instead of handing

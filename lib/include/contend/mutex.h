@@ -101,7 +101,7 @@
  * failed withdrawal means it was granted. So a holder that re-locks at
  * once runs on for one probe gap, not for as long as its re-locks win
  * the line: a lower p99 behind critical sections (docs/performance.md,
- * "The round before: the hand-over by default").
+ * "the hand-over by default").
  *
  * Built with meson -Dmutex_spin=0, ct_mutex is the direct-park mutex
  * instead (lib/src/internal.h): glibc's protocol, no spinning, no
