@@ -59,7 +59,11 @@
 /*
  * Blocks while *addr == expected, until woken or until the absolute
  * CLOCK_MONOTONIC time deadline_ns (CT_DEADLINE_NONE: no deadline).
- * Returns 0 (woken, value differed, or spurious) or ETIMEDOUT.
+ * Returns 0 (woken, value differed, or spurious) or ETIMEDOUT, which
+ * only once the deadline has passed. The futex backend may spend the
+ * last timer slack before the deadline polling *addr between yields
+ * (wait_futex.c): a waker's FUTEX_WAKE then finds nobody queued, and
+ * the changed word is the wake.
  */
 int ct__wait(_Atomic(uint32_t) *addr, uint32_t expected, uint64_t deadline_ns);
 

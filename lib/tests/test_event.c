@@ -1,7 +1,11 @@
 /* test_event.c — ct_event: set/clear/is_set, broadcast to N, timeouts. */
 #include <contend/event.h>
 
+#include <errno.h>
 #include <stdio.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,6 +118,58 @@ static void test_wake_counts(void)
 	printf("ct__wake: woke %d, then %d, of %d parked\n", SOME, WAITERS - SOME, WAITERS);
 }
 
+/*
+ * Timed waits shorter than, and about as long as, the thread's timer
+ * slack: the futex backend asks the kernel for deadline - slack and spends
+ * the rest yielding (wait_futex.c), so these run its every path: the
+ * timer firing at the deadline, firing early (slack 1 ns, which the
+ * thread's cached slack learns only after some waits), and a deadline
+ * already past when the wait starts. Never early; false on a clear event.
+ */
+static void test_short_timeouts(void)
+{
+	static const uint64_t timeouts[] = { 0, 1000, 10000, 50000, 200000 };
+#ifdef __linux__
+	static const unsigned long slacks[] = { 0 /* the default */, 1, 1000000 };
+	const size_t nslacks = sizeof slacks / sizeof slacks[0];
+#else
+	const size_t nslacks = 1;
+#endif
+	for (size_t k = 0; k < nslacks; k++) {
+#ifdef __linux__
+		CHECK_EQ(prctl(PR_SET_TIMERSLACK, slacks[k], 0, 0, 0), 0);
+#endif
+		for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+			uint64_t worst = 0;
+			for (int rep = 0; rep < 80; rep++) {
+				uint64_t t0 = test_now_ns();
+				bool r = ct_event_wait_for(&ev, timeouts[i]);
+				uint64_t dt = test_now_ns() - t0;
+				CHECK(!r);
+				CHECK(dt >= timeouts[i]);
+				CHECK(!test_too_late(dt, timeouts[i]));
+				worst = dt > worst ? dt : worst;
+			}
+			printf("slack %zu: event_wait_for(%" PRIu64 " ns) x80: false, longest %" PRIu64
+			       " ns\n", k, timeouts[i], worst);
+		}
+	}
+#ifdef __linux__
+	CHECK_EQ(prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0), 0);
+#endif
+	/* The parking backend itself: ETIMEDOUT only at or past the deadline,
+	 * also with the word unchanged throughout. */
+	_Atomic(uint32_t) word = 0;
+	for (int rep = 0; rep < 50; rep++) {
+		uint64_t deadline = test_now_ns() + 30000;
+		int rc;
+		while ((rc = ct__wait(&word, 0, deadline)) == 0)
+			;
+		CHECK_EQ(rc, ETIMEDOUT);
+		CHECK(test_now_ns() >= deadline);
+	}
+}
+
 int main(void)
 {
 	pthread_t t[WAITERS];
@@ -173,6 +229,7 @@ int main(void)
 
 	printf("ct_event: %d waiters released by one set, twice\n", WAITERS);
 	test_wake_counts();
+	test_short_timeouts();
 	ct_event_destroy(&ev);
 	return 0;
 }

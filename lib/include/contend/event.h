@@ -19,14 +19,19 @@
  * - ct_event_wait_for returns the flag it observed: true if the event was
  *   set (or a set released this waiter), false on timeout. It may return
  *   a few microseconds after a very short timeout (the spin below). A
- *   wait that parks returns up to the thread's timer slack late: Linux
- *   fires timers up to that much after their deadline, so that wakeups
- *   batch (50 us by default; p50 70 us after a 50 us timeout on the
- *   project's 2-PU VM, as for pthread_cond_timedwait). A thread that
- *   needs tighter timeouts can lower its own slack, at some CPU per wait:
- *   prctl(PR_SET_TIMERSLACK, 1) measured 21 us there (docs/performance.md,
- *   "Tried and not kept"). The same holds for every timed wait of the
- *   library (lock_for, the queues' and the pool's timeouts).
+ *   wait that parks never returns before its timeout, and returns after
+ *   it by about the kernel's wake-up time: Linux fires a timer up to the
+ *   thread's timer slack after its deadline (50 us by default, so that
+ *   wakeups batch), so on Linux a timed wait asks for its deadline minus
+ *   the slack and, when the timer fires early, yields until the deadline
+ *   (at most one slack of CPU; the slack is read with prctl once every
+ *   64 timed waits of a thread). Measured on the project's 2-PU VM after
+ *   a 50 us timeout: p50 19 us late, where pthread_cond_timedwait returns
+ *   70 us late (docs/performance.md, "Timed waits ask for the deadline
+ *   minus the slack"). The same holds for every timed wait of the
+ *   library (lock_for, cond wait_for, the queues' and the pool's
+ *   timeouts); the portable backend (meson -Dwait=portable) returns up
+ *   to the slack late, as pthread_cond_timedwait.
  * - Data written before ct_event_set is visible to a thread that sees the
  *   event set (is_set returning true, or a wait returning true).
  * - All functions may be called concurrently from any thread, except
