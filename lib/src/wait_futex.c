@@ -32,7 +32,7 @@ static long futex(_Atomic(uint32_t) *addr, int op, uint32_t val, const struct ti
 /*
  * Timed waits and the timer slack. Linux fires a sleeping thread's timer
  * anywhere between its deadline and the deadline plus the thread's timer
- * slack (50 us by default; none for real-time threads), and on an idle
+ * slack (50 us by default; none for real-time and deadline threads), and on an idle
  * CPU that means at the end: a 50 us wait on the reference VM returned
  * ~70 us past its timeout (slack, then the wake-up). So a timed wait
  * asks the kernel for deadline - slack, which the timer then fires at
@@ -63,9 +63,14 @@ static uint64_t timer_slack_ns(void)
 	if (c->left == 0) {
 		int saved = errno;
 		long r = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-		int policy = sched_getscheduler(0);
+		/* The low byte: the kernel may OR in SCHED_RESET_ON_FORK;
+		 * -1 (an error) reads as no real-time policy. */
+		int policy = sched_getscheduler(0) & 0xff;
 		errno = saved;
 		bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
+#ifdef SCHED_DEADLINE
+		realtime = realtime || policy == SCHED_DEADLINE;
+#endif
 		c->ns = r > 0 && !realtime ? (uint64_t)r : 0;
 		c->left = SLACK_REREAD;
 	}
