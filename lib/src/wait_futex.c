@@ -32,11 +32,11 @@ static long futex(_Atomic(uint32_t) *addr, int op, uint32_t val, const struct ti
 /*
  * Timed waits and the timer slack. Linux fires a sleeping thread's timer
  * anywhere between its deadline and the deadline plus the thread's timer
- * slack (50 us by default; none for real-time and deadline threads), and on an idle
- * CPU that means at the end: a 50 us wait on the reference VM returned
- * ~70 us past its timeout (slack, then the wake-up). So a timed wait
- * asks the kernel for deadline - slack, which the timer then fires at
- * the deadline at the latest, and spends what is left when it fires
+ * slack (50 us by default; none for real-time and deadline threads), and
+ * on an idle CPU that means at the end: a 50 us wait on the reference VM
+ * returned ~70 us past its timeout (slack, then the wake-up). So a timed
+ * wait asks the kernel for deadline - slack, which the timer then fires
+ * at the deadline at the latest, and spends what is left when it fires
  * early (another interrupt came in the window) yielding and polling the
  * word, at most one slack of CPU. Never early: ETIMEDOUT only once the
  * deadline has passed. Measured (docs/performance.md, "Timed waits ask
@@ -51,7 +51,7 @@ static long futex(_Atomic(uint32_t) *addr, int op, uint32_t val, const struct ti
 #define SLACK_REREAD 64u
 
 struct slack_cache {
-	uint64_t ns;		/* the thread's timer slack; 0 for real-time threads */
+	uint64_t ns;		/* the thread's timer slack; 0 for real-time and deadline threads */
 	uint32_t left;		/* timed waits until the next read; 0: read now */
 };
 
